@@ -1,0 +1,147 @@
+"""One frozen Settings object, read once at start-up.
+
+Sources, highest priority first: explicit overrides (CLI flags), `I3PLAT_*` environment variables,
+the YAML file named by `I3PLAT_CONFIG`, then defaults. Nothing else in the project reads the
+environment, so a test can build any configuration without touching `os.environ`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+POLL_INTERVAL_FLOOR = 5.0
+"""No poll or refresh interval below this, whatever a config file or URL asks for."""
+
+_SERVICE_REF = re.compile(
+    r"^(?P<ns>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)/"
+    r"((?P<scheme>https?):)?(?P<name>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(:(?P<port>[a-z0-9-]{1,15}))?$"
+)
+
+AuthMode = Literal["local", "oidc", "header", "off"]
+
+
+class SettingsError(ValueError):
+    """The configuration is invalid; the message names every bad field."""
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "i3plat"
+
+
+def check_service_ref(value: str) -> str:
+    """Accept `namespace/[scheme:]name[:port]`, the form of a Kubernetes service-proxy target."""
+    if not _SERVICE_REF.match(value):
+        raise ValueError(
+            f"{value!r} is not a service reference; expected namespace/name:port, "
+            "e.g. monitoring/prometheus-k8s:9090"
+        )
+    return value
+
+
+class SiteOverride(BaseModel):
+    """Per-site settings from the YAML file (`sites: {name: {...}}`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    prometheus_service: str | None = None
+    scrape_interval: float | None = Field(default=None, gt=0)
+
+    @field_validator("prometheus_service")
+    @classmethod
+    def _check_service(cls, value: str | None) -> str | None:
+        return None if value is None else check_service_ref(value)
+
+
+class Settings(BaseSettings):
+    """The console's configuration; see docs/configuration.md for every field."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="I3PLAT_", frozen=True, extra="forbid", populate_by_name=True
+    )
+
+    kubeconfig: Path | None = Field(default=None, validation_alias="KUBECONFIG")
+    data_dir: Path = Field(default_factory=default_data_dir)
+    poll_interval: float = 15.0
+    prometheus_service: str = "monitoring/prometheus-k8s:9090"
+    embed_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    auth: AuthMode = "off"
+    language: Literal["zh_CN", "en"] = "zh_CN"
+    request_timeout: float = Field(default=30.0, gt=0, le=600)
+    sites: dict[str, SiteOverride] = Field(default_factory=dict)
+    config: Path | None = None
+
+    @field_validator("poll_interval")
+    @classmethod
+    def _check_poll_interval(cls, value: float) -> float:
+        if value < POLL_INTERVAL_FLOOR:
+            raise ValueError(f"must be at least {POLL_INTERVAL_FLOOR:g} seconds, got {value:g}")
+        return value
+
+    @field_validator("prometheus_service")
+    @classmethod
+    def _check_service(cls, value: str) -> str:
+        return check_service_ref(value)
+
+    @field_validator("embed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part for part in (p.strip() for p in value.replace(",", " ").split()) if part)
+        return value
+
+    @field_validator("embed_origins")
+    @classmethod
+    def _check_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", origin):
+                raise ValueError(f"{origin!r} is not an origin like https://portal.example.com")
+        return value
+
+    def prometheus_service_for(self, site: str) -> str:
+        override = self.sites.get(site)
+        if override is not None and override.prometheus_service:
+            return override.prometheus_service
+        return self.prometheus_service
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        yaml_file = os.environ.get("I3PLAT_CONFIG")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if yaml_file:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings, turning pydantic's report into one message that names each bad field."""
+    config_file = os.environ.get("I3PLAT_CONFIG")
+    if config_file and not Path(config_file).is_file():
+        raise SettingsError(f"I3PLAT_CONFIG: no such file: {config_file}")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(part) for part in err["loc"]) or "settings"
+            problems.append(f"{field}: {err['msg']}")
+        raise SettingsError("invalid configuration: " + "; ".join(problems)) from None

@@ -1,0 +1,1 @@
+"""Suite-wide fixtures. Tests import helpers from `tests.support`."""
