@@ -23,6 +23,7 @@ from ._process import (
 )
 from ._real_backend import RealBackendFactory, RealPrometheusBackend, real_backend_factory
 from ._series import Family, FamilyKind, Series, Wave
+from ._synthetic import SyntheticBackend
 
 __all__ = [
     "BackfillError",
@@ -45,6 +46,7 @@ __all__ = [
     "Series",
     "SiteModel",
     "SiteModelError",
+    "SyntheticBackend",
     "Wave",
     "backfill_window",
     "build_site_model",
