@@ -95,6 +95,7 @@ class Translator:
 
 
 def language_names() -> Iterable[tuple[str, str]]:
-    """Each supported locale with its own name, for the language switch."""
+    """Each supported locale with its language's own short name (中文, English), for the switch."""
     for locale in SUPPORTED_LOCALES:
-        yield locale, Locale.parse(locale).get_display_name(locale) or locale
+        parsed = Locale.parse(locale)
+        yield locale, parsed.languages.get(parsed.language, locale)

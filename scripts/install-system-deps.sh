@@ -8,6 +8,8 @@ need=()
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v promtool >/dev/null 2>&1 || { [[ " ${need[*]-} " == *" prometheus "* ]] || need+=(prometheus); }
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# CJK glyphs for the Chinese UI in headless Chromium (screenshots a person reviews)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
 python3 -m venv --help >/dev/null 2>&1 && python3 -c "import ensurepip" >/dev/null 2>&1 || need+=(python3-venv)
 
 if [ ${#need[@]} -eq 0 ]; then

@@ -1,0 +1,125 @@
+"""`i3plat` command line: demo | serve | simulate."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from i3plat.settings import SettingsError, load_settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="i3plat", description="I3Plat multi-site console")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="simulated federation + console on one command")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8050)
+    demo.add_argument("--data-dir", type=Path, default=None, help="default: a fresh temporary directory")
+    demo.add_argument(
+        "--prometheus",
+        choices=("auto", "real", "synthetic"),
+        default="auto",
+        help="real Prometheus processes when installed (auto), or the built-in synthetic source",
+    )
+
+    serve = sub.add_parser("serve", help="the console (uses KUBECONFIG or in-cluster config)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8050)
+
+    simulate = sub.add_parser("simulate", help="only the simulated Karmada API; writes a kubeconfig")
+    simulate.add_argument("--host", default="127.0.0.1")
+    simulate.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    simulate.add_argument("--data-dir", type=Path, default=None)
+    simulate.add_argument(
+        "--kubeconfig-out",
+        type=Path,
+        default=None,
+        help="where to write the kubeconfig (default: DATA_DIR/kubeconfig)",
+    )
+    simulate.add_argument("--prometheus", choices=("auto", "real", "synthetic", "none"), default="auto")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            return run_demo(args)
+        if args.command == "serve":
+            return run_serve(args)
+        return run_simulate(args)
+    except (SettingsError, RuntimeError, ValueError) as exc:
+        print(f"i3plat {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from i3plat.app import create_app
+    from i3plat.serving import check_bind, start_server, wait_for_shutdown_signal
+
+    settings = load_settings()
+    check_bind(settings, args.host)
+    app = create_app(settings)
+    server, _thread = start_server(app.server, args.host, args.port)
+    print(f"I3Plat console: http://{args.host}:{server.server_port}/", flush=True)
+    wait_for_shutdown_signal()
+    server.shutdown()
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from i3plat.app import create_app
+    from i3plat.federation_sim import FederationConfig, demo_sites, start_federation
+    from i3plat.federation_sim.backends import backend_factory_for
+    from i3plat.serving import check_bind, start_server, wait_for_shutdown_signal
+
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="i3plat-demo-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config = FederationConfig(
+        sites=demo_sites(), data_dir=data_dir / "federation", prometheus=args.prometheus
+    )
+    print("Starting the simulated Karmada federation…", flush=True)
+    federation = start_federation(config, backend_factory_for(args.prometheus, data_dir / "prometheus"))
+    try:
+        settings = load_settings(kubeconfig=federation.kubeconfig_path, data_dir=data_dir / "console")
+        check_bind(settings, args.host)
+        app = create_app(settings)
+        server, _thread = start_server(app.server, args.host, args.port)
+        print(f"Karmada simulator: {federation.url} (kubeconfig {federation.kubeconfig_path})", flush=True)
+        print(f"I3Plat console: http://{args.host}:{server.server_port}/", flush=True)
+        wait_for_shutdown_signal()
+        server.shutdown()
+    finally:
+        federation.stop()
+    return 0
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    from i3plat.federation_sim import FederationConfig, demo_sites, run_simulator_forever
+    from i3plat.federation_sim.backends import backend_factory_for
+
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="i3plat-sim-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config = FederationConfig(
+        sites=demo_sites(),
+        host=args.host,
+        port=args.port,
+        data_dir=data_dir / "federation",
+        prometheus=args.prometheus,
+    )
+    kubeconfig = args.kubeconfig_out or data_dir / "kubeconfig"
+    run_simulator_forever(
+        config,
+        kubeconfig_out=kubeconfig,
+        ready_file=None,
+        backend_factory=backend_factory_for(args.prometheus, data_dir / "prometheus"),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

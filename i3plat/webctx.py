@@ -1,0 +1,52 @@
+"""Per-request context for pages and API routes: the shared services and the viewer's language.
+
+Pages never build clients or read settings themselves; `create_app` puts one `Services` on the
+Flask app and every callback reaches it through `current_services()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import flask
+
+from i3plat.collector.fleet import FleetDirectory
+from i3plat.i18n import LANG_COOKIE, Translator, match_locale, negotiate_locale
+from i3plat.settings import Settings
+
+EXTENSION_KEY = "i3plat"
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    fleet: FleetDirectory
+
+
+def current_services() -> Services:
+    services = flask.current_app.extensions.get(EXTENSION_KEY)
+    if not isinstance(services, Services):
+        raise RuntimeError("the console's services are not installed on this Flask app")
+    return services
+
+
+def request_locale() -> str:
+    """`?lang=` wins, then the remembered cookie, then the configured default (zh_CN)."""
+    default = current_services().settings.language
+    if not flask.has_request_context():
+        return default
+    return negotiate_locale(
+        flask.request.args.get("lang"), flask.request.cookies.get(LANG_COOKIE), default=default
+    )
+
+
+def request_translator() -> Translator:
+    return Translator(request_locale())
+
+
+def remember_language(response: flask.Response) -> flask.Response:
+    """after_request hook: a valid `?lang=` choice is kept in a cookie for later visits."""
+    chosen = match_locale(flask.request.args.get("lang"))
+    if chosen:
+        response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
