@@ -273,8 +273,15 @@ def site_spec_from_dict(data: object) -> SiteSpec:
         if not isinstance(zones, list) or not all(isinstance(z, str) for z in zones):
             raise SimConfigError("zones", "must be a list of strings")
         values["zones"] = tuple(zones)
-    for key in ("name", "sync_mode", "provider", "kubernetes_version", "ready", "prometheus_service",
-                "prometheus_flavour"):
+    for key in (
+        "name",
+        "sync_mode",
+        "provider",
+        "kubernetes_version",
+        "ready",
+        "prometheus_service",
+        "prometheus_flavour",
+    ):
         if key in values and not isinstance(values[key], str):
             raise SimConfigError(key, "must be a string")
     for key in ("api_endpoint", "region", "proxy_url"):
