@@ -32,6 +32,9 @@ from i3plat.federation_sim.prometheus import (
     prometheus_available,
 )
 from i3plat.federation_sim.prometheus._synthetic import SyntheticBackend
+from i3plat.promql.catalog import default_catalog
+from i3plat.promql.profiles import SiteProfile
+from i3plat.promql.render import render_query
 
 pytestmark = [pytest.mark.integration, pytest.mark.prometheus]
 
@@ -75,7 +78,24 @@ def render(expr: str) -> str:
     return string.Template(expr).safe_substitute(CATALOG["vars"])
 
 
-EXPRESSIONS = [render(m[form]) for m in CATALOG["metrics"] for form in ("raw", "rule") if m.get(form)] + EXTRA
+def console_catalog_queries() -> list[str]:
+    """The console's own catalog as the collector renders it, for both labelling flavours."""
+    catalog = default_catalog()
+    flavours = (SiteProfile(), SiteProfile(node_label_style="uname"))
+    queries = {
+        render_query(catalog, metric.id, profile, node=node, rate_window=60)
+        for metric in catalog
+        for profile in flavours
+        for node in ((None, "site-b-node-2") if metric.scope != "cluster" else (None,))
+    }
+    return sorted(queries)
+
+
+EXPRESSIONS = (
+    [render(m[form]) for m in CATALOG["metrics"] for form in ("raw", "rule") if m.get(form)]
+    + EXTRA
+    + console_catalog_queries()
+)
 
 
 @dataclass
