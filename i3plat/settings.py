@@ -51,13 +51,30 @@ def check_service_ref(value: str) -> str:
     return value
 
 
+class ProfileOverride(BaseModel):
+    """What to believe about a site's labelling instead of detecting it (promql.profiles)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    node_exporter_job: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:/-]{1,128}$")
+    kube_state_metrics_job: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:/-]{1,128}$")
+    dcgm_job: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:/-]{1,128}$")
+    node_label_style: Literal["instance", "uname"] | None = None
+    gpu_host_label: Literal["Hostname", "hostname"] | None = None
+    recording_rules: bool | None = None
+    scrape_interval: float | None = Field(default=None, ge=1, le=3600)
+
+    def as_overrides(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
 class SiteOverride(BaseModel):
     """Per-site settings from the YAML file (`sites: {name: {...}}`)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     prometheus_service: str | None = None
-    scrape_interval: float | None = Field(default=None, gt=0)
+    profile: ProfileOverride = Field(default_factory=ProfileOverride)
 
     @field_validator("prometheus_service")
     @classmethod
@@ -109,6 +126,10 @@ class Settings(BaseSettings):
             if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", origin):
                 raise ValueError(f"{origin!r} is not an origin like https://portal.example.com")
         return value
+
+    def profile_overrides_for(self, site: str) -> dict[str, Any]:
+        override = self.sites.get(site)
+        return override.profile.as_overrides() if override is not None else {}
 
     def prometheus_service_for(self, site: str) -> str:
         override = self.sites.get(site)

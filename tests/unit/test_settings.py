@@ -45,13 +45,26 @@ def test_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 def test_yaml_with_site_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     config = tmp_path / "i3plat.yml"
-    config.write_text("poll_interval: 20\nsites:\n  fab-a:\n    prometheus_service: monitoring/prom:web\n")
+    config.write_text(
+        "poll_interval: 20\nsites:\n  fab-a:\n    prometheus_service: monitoring/prom:web\n"
+        "    profile: {node_label_style: uname, scrape_interval: 30}\n"
+    )
     monkeypatch.setenv("I3PLAT_CONFIG", str(config))
     monkeypatch.setenv("I3PLAT_POLL_INTERVAL", "25")
     s = load_settings()
     assert s.poll_interval == 25  # environment beats the file
     assert s.prometheus_service_for("fab-a") == "monitoring/prom:web"
     assert s.prometheus_service_for("fab-b") == "monitoring/prometheus-k8s:9090"
+    assert s.profile_overrides_for("fab-a") == {"node_label_style": "uname", "scrape_interval": 30}
+    assert s.profile_overrides_for("fab-b") == {}
+
+
+def test_bad_profile_override_names_the_field(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    config = tmp_path / "i3plat.yml"
+    config.write_text("sites:\n  fab-a:\n    profile: {node_label_style: hostname}\n")
+    monkeypatch.setenv("I3PLAT_CONFIG", str(config))
+    with pytest.raises(SettingsError, match=r"sites\.fab-a\.profile\.node_label_style"):
+        load_settings()
 
 
 @pytest.mark.parametrize(

@@ -174,3 +174,16 @@ def test_bad_range_input_names_the_field_and_sends_nothing(
         site.range(metric_id, **args)  # type: ignore[arg-type]
     assert err.value.field == field
     assert federation.counters()["sites"]["fab-kp"]["total"] == 0
+
+
+def test_configured_override_beats_detection(karmada: KarmadaClient) -> None:
+    """kube-prometheus data read the kube-prometheus-stack way (join through uname) gives the same."""
+    http = karmada.service_client("fab-kp", "monitoring", "prometheus-k8s", port=9090)
+    site = SitePrometheus(
+        PrometheusClient(http, cluster="fab-kp"), profile_overrides={"node_label_style": "uname"}
+    )
+    assert site.profile.node_label_style == "uname"
+    at = inside_backfill()
+    expected = expected_values(site_model_for(SITES["fab-kp"], wobble=0.0), at)["mem.util.node"]
+    got = {(s.labels["node"],): s.values[-1] for s in site.instant("mem.util.node", at=at).series}
+    assert got == pytest.approx(expected, rel=1e-9)
