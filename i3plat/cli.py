@@ -7,8 +7,12 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from i3plat.settings import SettingsError, load_settings
+from i3plat.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from i3plat.federation_sim import FederationConfig
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,64 +61,66 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def run_serve(args: argparse.Namespace) -> int:
+def serve_console(settings: Settings, host: str, port: int, notes: Sequence[str] = ()) -> None:
+    """Serve the console until SIGINT/SIGTERM, printing `notes` and the URL once it listens."""
     from i3plat.app import create_app
-    from i3plat.serving import check_bind, start_server, wait_for_shutdown_signal
+    from i3plat.serving import start_server, wait_for_shutdown_signal
+
+    app = create_app(settings)
+    server, _thread = start_server(app.server, host, port)
+    for note in notes:
+        print(note, flush=True)
+    print(f"I3Plat console: http://{host}:{server.server_port}/", flush=True)
+    wait_for_shutdown_signal()
+    server.shutdown()
+
+
+def simulated_federation(args: argparse.Namespace, **server: Any) -> tuple[FederationConfig, Path]:
+    """The demo sites' federation config and its data directory (a fresh temporary one by default)."""
+    from i3plat.federation_sim import FederationConfig, demo_sites
+
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix=f"i3plat-{args.command}-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config = FederationConfig(
+        sites=demo_sites(), data_dir=data_dir / "federation", prometheus=args.prometheus, **server
+    )
+    return config, data_dir
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from i3plat.serving import check_bind
 
     settings = load_settings()
     check_bind(settings, args.host)
-    app = create_app(settings)
-    server, _thread = start_server(app.server, args.host, args.port)
-    print(f"I3Plat console: http://{args.host}:{server.server_port}/", flush=True)
-    wait_for_shutdown_signal()
-    server.shutdown()
+    serve_console(settings, args.host, args.port)
     return 0
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from i3plat.app import create_app
-    from i3plat.federation_sim import FederationConfig, demo_sites, start_federation
+    from i3plat.federation_sim import start_federation
     from i3plat.federation_sim.backends import backend_factory_for
-    from i3plat.serving import check_bind, start_server, wait_for_shutdown_signal
+    from i3plat.serving import check_bind
 
-    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="i3plat-demo-"))
-    data_dir.mkdir(parents=True, exist_ok=True)
-    config = FederationConfig(
-        sites=demo_sites(), data_dir=data_dir / "federation", prometheus=args.prometheus
-    )
+    config, data_dir = simulated_federation(args)
+    check_bind(load_settings(), args.host)
     print("Starting the simulated Karmada federation…", flush=True)
-    federation = start_federation(config, backend_factory_for(args.prometheus, data_dir / "prometheus"))
-    try:
+    with start_federation(
+        config, backend_factory_for(args.prometheus, data_dir / "prometheus")
+    ) as federation:
         settings = load_settings(kubeconfig=federation.kubeconfig_path, data_dir=data_dir / "console")
-        check_bind(settings, args.host)
-        app = create_app(settings)
-        server, _thread = start_server(app.server, args.host, args.port)
-        print(f"Karmada simulator: {federation.url} (kubeconfig {federation.kubeconfig_path})", flush=True)
-        print(f"I3Plat console: http://{args.host}:{server.server_port}/", flush=True)
-        wait_for_shutdown_signal()
-        server.shutdown()
-    finally:
-        federation.stop()
+        note = f"Karmada simulator: {federation.url} (kubeconfig {federation.kubeconfig_path})"
+        serve_console(settings, args.host, args.port, notes=[note])
     return 0
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    from i3plat.federation_sim import FederationConfig, demo_sites, run_simulator_forever
+    from i3plat.federation_sim import run_simulator_forever
     from i3plat.federation_sim.backends import backend_factory_for
 
-    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="i3plat-sim-"))
-    data_dir.mkdir(parents=True, exist_ok=True)
-    config = FederationConfig(
-        sites=demo_sites(),
-        host=args.host,
-        port=args.port,
-        data_dir=data_dir / "federation",
-        prometheus=args.prometheus,
-    )
-    kubeconfig = args.kubeconfig_out or data_dir / "kubeconfig"
+    config, data_dir = simulated_federation(args, host=args.host, port=args.port)
     run_simulator_forever(
         config,
-        kubeconfig_out=kubeconfig,
+        kubeconfig_out=args.kubeconfig_out or data_dir / "kubeconfig",
         ready_file=None,
         backend_factory=backend_factory_for(args.prometheus, data_dir / "prometheus"),
     )

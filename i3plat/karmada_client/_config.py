@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import binascii
 import importlib.util
-import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -108,16 +107,6 @@ class ClientConfig:
         }
         inner = ", ".join(f"{k}={v!r}" for k, v in shown.items() if v is not None)
         return f"ClientConfig({inner})"
-
-    @property
-    def server_is_loopback(self) -> bool:
-        host = httpx.URL(self.server).host
-        if host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            return False
 
 
 def _check_url(key: str, value: object, schemes: tuple[str, ...]) -> None:

@@ -7,16 +7,11 @@ error within a bounded time.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from i3plat.federation_sim import FederationConfig, RunningFederation, SiteSpec, start_federation
 from i3plat.federation_sim.backends import backend_factory_for
@@ -31,6 +26,7 @@ from i3plat.karmada_client import (
     Unauthorized,
     load_kubeconfig,
 )
+from tests.support.pki import make_pki
 
 pytestmark = pytest.mark.integration
 
@@ -81,27 +77,8 @@ def test_token_is_required(federation: RunningFederation) -> None:
     assert err.value.status_code == 401
 
 
-def write_unrelated_ca(path: Path) -> Path:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "someone else's CA")])
-    now = time.time()
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(dt.datetime.fromtimestamp(now - 60, dt.UTC))
-        .not_valid_after(dt.datetime.fromtimestamp(now + 3600, dt.UTC))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return path
-
-
 def test_unknown_ca_is_a_tls_error(federation: RunningFederation, tmp_path: Path) -> None:
-    other_ca = write_unrelated_ca(tmp_path / "other-ca.crt")
+    other_ca = make_pki(tmp_path).other_ca_file
     config = load_kubeconfig(federation.kubeconfig_path)
     wrong = ClientConfig(server=config.server, ca_file=str(other_ca), token=config.token)
     with KarmadaClient(wrong, timeout=5.0) as karmada, pytest.raises(TLSError):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from karmada_test_helpers import Pki, load_fixture, make_pki
+from karmada_test_helpers import load_fixture
+
+from tests.support.pki import Pki, make_pki
 
 
 @pytest.fixture(scope="session")

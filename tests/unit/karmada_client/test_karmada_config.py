@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 import yaml
-from karmada_test_helpers import Pki
 
 from i3plat.karmada_client import (
     ClientConfig,
@@ -18,6 +17,7 @@ from i3plat.karmada_client import (
     load_kubeconfig,
 )
 from i3plat.karmada_client._tls import build_ssl_context
+from tests.support.pki import Pki
 
 
 def _kubeconfig(

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from karmada_test_helpers import Pki, load_fixture
+from karmada_test_helpers import load_fixture
 
 from i3plat.karmada_client import (
     ClientConfig,
@@ -28,6 +28,7 @@ from i3plat.karmada_client import (
     TransportError,
     Unauthorized,
 )
+from tests.support.pki import Pki
 
 TOKEN = "loopback-token"
 
