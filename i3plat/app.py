@@ -9,7 +9,12 @@ import dash
 from flask_compress import Compress
 
 from i3plat.api import health_blueprint
+from i3plat.api.metrics_endpoint import metrics_blueprint
+from i3plat.api.v1 import api_v1_blueprint
+from i3plat.collector.access import SiteAccess
 from i3plat.collector.fleet import FleetDirectory
+from i3plat.collector.ondemand import OnDemandQueries
+from i3plat.collector.store import SnapshotStore
 from i3plat.components.shell import shell
 from i3plat.karmada_client import KarmadaClient, load_config
 from i3plat.settings import Settings
@@ -25,8 +30,15 @@ def build_services(settings: Settings) -> Services:
         path = str(settings.kubeconfig) if settings.kubeconfig else None
         return KarmadaClient(load_config(path), timeout=settings.request_timeout)
 
-    ttl = min(settings.poll_interval, 15.0)
-    return Services(settings=settings, fleet=FleetDirectory(client_factory, ttl=ttl))
+    access = SiteAccess(settings, client_factory)
+    store = SnapshotStore(settings.data_dir / "cache")
+    return Services(
+        settings=settings,
+        fleet=FleetDirectory(lambda: access.karmada, ttl=min(settings.poll_interval, 15.0)),
+        access=access,
+        store=store,
+        ondemand=OnDemandQueries(access, store, poll_interval=settings.poll_interval),
+    )
 
 
 def serve_shell() -> Any:
@@ -46,6 +58,8 @@ def create_app(settings: Settings, services: Services | None = None) -> dash.Das
     server = app.server
     server.extensions[EXTENSION_KEY] = services or build_services(settings)
     server.register_blueprint(health_blueprint)
+    server.register_blueprint(api_v1_blueprint)
+    server.register_blueprint(metrics_blueprint)
     server.after_request(remember_language)
     Compress(server)
     app.layout = serve_shell

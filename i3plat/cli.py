@@ -33,6 +33,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="the console (uses KUBECONFIG or in-cluster config)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
+    serve.add_argument(
+        "--no-poller",
+        action="store_true",
+        help="do not poll sites in this process (a separate `i3plat poller` does)",
+    )
+
+    sub.add_parser(
+        "poller", help="only the poller: polls every site into the shared cache (one per data dir)"
+    )
 
     simulate = sub.add_parser("simulate", help="only the simulated Karmada API; writes a kubeconfig")
     simulate.add_argument("--host", default="127.0.0.1")
@@ -55,24 +64,61 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(args)
         if args.command == "serve":
             return run_serve(args)
+        if args.command == "poller":
+            return run_poller()
         return run_simulate(args)
     except (SettingsError, RuntimeError, ValueError) as exc:
         print(f"i3plat {args.command}: {exc}", file=sys.stderr)
         return 2
 
 
-def serve_console(settings: Settings, host: str, port: int, notes: Sequence[str] = ()) -> None:
-    """Serve the console until SIGINT/SIGTERM, printing `notes` and the URL once it listens."""
-    from i3plat.app import create_app
+def serve_console(
+    settings: Settings, host: str, port: int, notes: Sequence[str] = (), *, poller: bool = True
+) -> None:
+    """Serve the console (with its poller unless told otherwise) until SIGINT/SIGTERM."""
+    from i3plat.app import build_services, create_app
+    from i3plat.collector.selfmetrics import configure_metrics_dir
+    from i3plat.collector.service import build_poller_service
     from i3plat.serving import start_server, wait_for_shutdown_signal
 
-    app = create_app(settings)
+    configure_metrics_dir(settings.data_dir / "metrics", wipe=True)
+    services = build_services(settings)
+    polling = build_poller_service(settings, services.access, services.store) if poller else None
+    if polling is not None:
+        polling.start_in_thread()
+    app = create_app(settings, services)
     server, _thread = start_server(app.server, host, port)
     for note in notes:
         print(note, flush=True)
     print(f"I3Plat console: http://{host}:{server.server_port}/", flush=True)
-    wait_for_shutdown_signal()
-    server.shutdown()
+    try:
+        wait_for_shutdown_signal()
+    finally:
+        server.shutdown()
+        if polling is not None:
+            polling.stop()
+        services.close()
+
+
+def run_poller() -> int:
+    from i3plat.app import build_services
+    from i3plat.collector.selfmetrics import configure_metrics_dir
+    from i3plat.collector.service import build_poller_service
+    from i3plat.serving import wait_for_shutdown_signal
+
+    settings = load_settings()
+    configure_metrics_dir(settings.data_dir / "metrics")
+    services = build_services(settings)
+    polling = build_poller_service(settings, services.access, services.store)
+    thread = polling.start_in_thread()
+    print(f"I3Plat poller: polling every {settings.poll_interval:g} s into {settings.data_dir}", flush=True)
+    try:
+        wait_for_shutdown_signal()
+    finally:
+        polling.stop()
+        thread.join(timeout=settings.poll_interval)
+        services.close()
+    return 0
 
 
 def simulated_federation(args: argparse.Namespace, **server: Any) -> tuple[FederationConfig, Path]:
@@ -92,7 +138,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     check_bind(settings, args.host)
-    serve_console(settings, args.host, args.port)
+    serve_console(settings, args.host, args.port, poller=not args.no_poller)
     return 0
 
 

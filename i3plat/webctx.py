@@ -10,8 +10,12 @@ from dataclasses import dataclass
 
 import flask
 
+from i3plat.collector.access import SiteAccess
 from i3plat.collector.fleet import FleetDirectory
+from i3plat.collector.ondemand import OnDemandQueries
+from i3plat.collector.store import SnapshotStore
 from i3plat.i18n import LANG_COOKIE, Translator, match_locale, negotiate_locale
+from i3plat.promql.catalog import Catalog
 from i3plat.settings import Settings
 
 EXTENSION_KEY = "i3plat"
@@ -19,8 +23,22 @@ EXTENSION_KEY = "i3plat"
 
 @dataclass(frozen=True)
 class Services:
+    """Process-wide: one Karmada client, one snapshot store, one on-demand path per process."""
+
     settings: Settings
     fleet: FleetDirectory
+    access: SiteAccess
+    store: SnapshotStore
+    ondemand: OnDemandQueries
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.access.catalog
+
+    def close(self) -> None:
+        self.fleet.close()
+        self.access.close()
+        self.store.close()
 
 
 def current_services() -> Services:

@@ -1,0 +1,311 @@
+"""The poller: every site, the standard set, once per interval, whoever is watching.
+
+All sites are polled in parallel under a global cap on upstream requests; each site also has
+its own budget (requests in flight and per second) so a big federation never floods one
+member's API server. A failing site backs off exponentially with jitter and never slows the
+others; its last good values stay in the store with their age.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, replace
+
+from i3plat.collector import selfmetrics
+from i3plat.collector.access import SiteAccess
+from i3plat.collector.fleet import summarise_cluster
+from i3plat.collector.flow import TokenBucket
+from i3plat.collector.merge import incremental_start, merge_series
+from i3plat.collector.records import (
+    Failure,
+    FleetRecord,
+    PanelRecord,
+    SeriesRecord,
+    SiteRecord,
+    describe_failure,
+)
+from i3plat.collector.standard import (
+    LIVE_MAX_POINTS,
+    LIVE_METRICS,
+    LIVE_SECONDS,
+    LIVE_WINDOW,
+    NOW_METRICS,
+    NOW_WINDOW,
+)
+from i3plat.collector.store import SnapshotStore
+from i3plat.karmada_client import KarmadaError
+from i3plat.promql.errors import PromQLError
+from i3plat.promql.site import MetricResult, SitePrometheus
+from i3plat.promql.timerange import plan_range
+from i3plat.settings import Settings
+
+SITE_LEVEL_CAUSES = frozenset({"unreachable", "forbidden", "no_endpoints", "timeout"})
+"""Causes that mean the site as a whole cannot be polled now (not just one query)."""
+
+
+@dataclass(frozen=True)
+class PollBudget:
+    global_concurrency: int = 64
+    per_site_concurrency: int = 4
+    per_site_qps: float = 20.0
+    backoff_cap: float = 300.0
+
+
+@dataclass
+class SiteState:
+    """In-memory poll state of one site in the poller process."""
+
+    consecutive_failures: int = 0
+    backoff_until: float | None = None
+    failing_since: float | None = None
+
+
+@dataclass(frozen=True)
+class Task:
+    window: str
+    metric: str
+
+
+STANDARD_TASKS = tuple(Task(NOW_WINDOW, m) for m in NOW_METRICS) + tuple(
+    Task(LIVE_WINDOW, m) for m in LIVE_METRICS
+)
+PROBE_TASK = Task(NOW_WINDOW, "k8s.nodes.total")
+"""Asked first and alone each poll: if the site is down, one request finds out, not thirty."""
+
+
+def backoff_delay(failures: int, interval: float, cap: float, rng: random.Random) -> float:
+    """Exponential (interval, 2×, 4×… up to cap) with jitter in the upper half, so sites desync."""
+    ceiling = min(cap, interval * 2 ** max(0, failures - 1))
+    return rng.uniform(ceiling / 2, ceiling)
+
+
+def to_records(result: MetricResult) -> list[SeriesRecord]:
+    return [SeriesRecord(dict(s.labels), list(s.timestamps), list(s.values)) for s in result.series]
+
+
+class Poller:
+    def __init__(
+        self,
+        settings: Settings,
+        access: SiteAccess,
+        store: SnapshotStore,
+        *,
+        budget: PollBudget | None = None,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.access = access
+        self.store = store
+        self.budget = budget or PollBudget()
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._upstream = ThreadPoolExecutor(
+            self.budget.global_concurrency, thread_name_prefix="i3plat-upstream"
+        )
+        self._states: dict[str, SiteState] = {}
+        self._buckets: dict[str, TokenBucket] = {}
+        self._site_locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def interval(self) -> float:
+        return self.settings.poll_interval
+
+    def close(self) -> None:
+        self._upstream.shutdown(wait=False, cancel_futures=True)
+
+    # ------------------------------------------------------------------ fleet
+
+    def refresh_fleet(self) -> FleetRecord:
+        """Ask Karmada for the clusters; on failure keep the last list and note why."""
+        now = self._clock()
+        previous = self.store.fleet()
+        began = time.perf_counter()
+        try:
+            clusters = self.access.karmada.clusters()
+        except KarmadaError as exc:
+            failure = describe_failure(exc, now)
+            selfmetrics.record_upstream("*", "karmada", failure.cause, time.perf_counter() - began)
+            record = FleetRecord(
+                sites=previous.sites if previous else [],
+                fetched_at=previous.fetched_at if previous else None,
+                failure=failure,
+            )
+            self.store.put_fleet(record)
+            return record
+        selfmetrics.record_upstream("*", "karmada", "ok", time.perf_counter() - began)
+        for cluster in clusters:
+            status = summarise_cluster(cluster)
+            with self._site_lock(status.name):
+                old = self.store.site(status.name)
+                base = old or SiteRecord(status.name, "", "", "", "", None, None, None, None)
+                self.store.put_site(replace(
+                    base, ready_state=status.ready_state, reason=status.reason, sync_mode=status.sync_mode,
+                    kubernetes_version=status.kubernetes_version, nodes_total=status.nodes_total,
+                    nodes_ready=status.nodes_ready, gpus_allocatable=status.gpus_allocatable,
+                    gpus_allocated=status.gpus_allocated,
+                    karmada_not_ready_since=None if status.ready_state == "True" else (
+                        status.ready_since.timestamp() if status.ready_since else now),
+                ))  # fmt: skip
+        names = sorted(c.name for c in clusters)
+        for gone in set(previous.sites if previous else []) - set(names):
+            self.access.forget(gone)
+        record = FleetRecord(sites=names, fetched_at=now)
+        self.store.put_fleet(record)
+        return record
+
+    # ------------------------------------------------------------------ one site
+
+    def _site_lock(self, site: str) -> threading.Lock:
+        with self._lock:
+            return self._site_locks.setdefault(site, threading.Lock())
+
+    def _state(self, site: str) -> SiteState:
+        with self._lock:
+            return self._states.setdefault(site, SiteState())
+
+    def _bucket(self, site: str) -> TokenBucket:
+        with self._lock:
+            bucket = self._buckets.get(site)
+            if bucket is None:
+                per_site = self.budget.per_site_qps
+                bucket = self._buckets[site] = TokenBucket(per_site, max(1.0, per_site))
+            return bucket
+
+    def poll_site(self, site: str) -> SiteRecord | None:
+        """One poll of the standard set; skipped (returns None) while the site is backing off."""
+        state = self._state(site)
+        now = self._clock()
+        if state.backoff_until is not None and now < state.backoff_until:
+            return None
+        began = time.perf_counter()
+        failure = self._probe(site)
+        if failure is None:
+            failure = self._poll_panels(site)
+        record = self._finish(site, state, failure)
+        selfmetrics.record_poll_site(site, time.perf_counter() - began)
+        return record
+
+    def _probe(self, site: str) -> Failure | None:
+        """Profile (detected once) and the first task, alone: a site-level failure stops here."""
+        began = time.perf_counter()
+        try:
+            prom = self.access.prometheus(site)
+            _ = prom.profile
+        except (KarmadaError, PromQLError) as exc:
+            failure = describe_failure(exc, self._clock())
+            selfmetrics.record_upstream(site, "instant", failure.cause, time.perf_counter() - began)
+            return failure
+        probe_failure = self._run_task(site, prom, PROBE_TASK)
+        return probe_failure if probe_failure and probe_failure.cause in SITE_LEVEL_CAUSES else None
+
+    def _poll_panels(self, site: str) -> Failure | None:
+        """Run every task with at most `per_site_concurrency` in flight; site-level failure if all fail."""
+        tasks = [t for t in STANDARD_TASKS if t != PROBE_TASK]
+        prom = self.access.prometheus(site)
+        slots = threading.Semaphore(self.budget.per_site_concurrency)
+        bucket = self._bucket(site)
+        futures: list[Future[Failure | None]] = []
+        for task in tasks:
+            slots.acquire()
+            bucket.take()
+            future = self._upstream.submit(self._run_task, site, prom, task)
+            future.add_done_callback(lambda _f: slots.release())
+            futures.append(future)
+        wait(futures)
+        failures = [f.result() for f in futures]
+        real = [f for f in failures if f is not None]
+        if real and len(real) == len(tasks) and all(f.cause in SITE_LEVEL_CAUSES for f in real):
+            return real[0]
+        return None
+
+    def _run_task(self, site: str, prom: SitePrometheus, task: Task) -> Failure | None:
+        began = time.perf_counter()
+        kind: selfmetrics.UpstreamKind = "instant" if task.window == NOW_WINDOW else "range"
+        old = self.store.panel(site, task.metric, task.window)
+        try:
+            record = self._query(site, prom, task, old)
+        except (KarmadaError, PromQLError) as exc:
+            failure = describe_failure(exc, self._clock())
+            selfmetrics.record_upstream(site, kind, failure.cause, time.perf_counter() - began)
+            kept = old or PanelRecord(site, task.metric, task.window, None, [], None)
+            self.store.put_panel(replace(kept, failure=failure))
+            return failure
+        selfmetrics.record_upstream(site, kind, "ok", time.perf_counter() - began)
+        self.store.put_panel(record)
+        return None
+
+    def _query(self, site: str, prom: SitePrometheus, task: Task, old: PanelRecord | None) -> PanelRecord:
+        now = self._clock()
+        if task.window == NOW_WINDOW:
+            result = prom.instant(task.metric)
+            return PanelRecord(site, task.metric, NOW_WINDOW, None, to_records(result), now)
+        window = plan_range(
+            now - LIVE_SECONDS, now, max_points=LIVE_MAX_POINTS, scrape_interval=prom.profile.scrape_interval
+        )
+        same_grid = old is not None and old.step == window.step and old.fetched_at is not None
+        start = incremental_start(old.end if same_grid and old else None, window.start, window.step)
+        result = prom.range(task.metric, start=start, end=window.end, step=window.step, now=now)
+        merged = merge_series(
+            old.series if same_grid and old else [], to_records(result), window.start, start
+        )
+        return PanelRecord(
+            site, task.metric, LIVE_WINDOW, window.step, merged, now, None, None, window.start, window.end
+        )
+
+    def _finish(self, site: str, state: SiteState, failure: Failure | None) -> SiteRecord:
+        now = self._clock()
+        if failure is None:
+            state.consecutive_failures, state.backoff_until, state.failing_since = 0, None, None
+        else:
+            state.consecutive_failures += 1
+            state.failing_since = state.failing_since or now
+            delay = backoff_delay(
+                state.consecutive_failures, self.interval, self.budget.backoff_cap, self._rng
+            )
+            state.backoff_until = now + delay
+        selfmetrics.set_backoff(
+            site, (state.backoff_until - now) if state.backoff_until else 0.0, state.consecutive_failures
+        )
+        with self._site_lock(site):
+            old = self.store.site(site) or SiteRecord(site, "Unknown", "", "", "", None, None, None, None)
+            record = replace(
+                old,
+                last_attempt_at=now,
+                last_success_at=now if failure is None else old.last_success_at,
+                consecutive_failures=state.consecutive_failures,
+                backoff_until=state.backoff_until,
+                failure=failure,
+                unreachable_since=(
+                    earliest(state.failing_since, old.karmada_not_ready_since)
+                    if state.failing_since
+                    else None
+                ),
+                profile=self._profile_dict(site) if failure is None else old.profile,
+            )
+            self.store.put_site(record)
+        return record
+
+    def _profile_dict(self, site: str) -> dict[str, object]:
+        return asdict(self.access.prometheus(site).profile)
+
+    # ------------------------------------------------------------------ everything
+
+    def poll_all(self) -> dict[str, SiteRecord | None]:
+        """Refresh the fleet and poll every site in parallel (one cycle; tests and benchmarks)."""
+        began = time.perf_counter()
+        fleet = self.refresh_fleet()
+        with ThreadPoolExecutor(max(1, min(256, len(fleet.sites))), thread_name_prefix="i3plat-site") as pool:
+            results = dict(zip(fleet.sites, pool.map(self.poll_site, fleet.sites), strict=True))
+        selfmetrics.record_poll_cycle(time.perf_counter() - began)
+        return results
+
+
+def earliest(*moments: float | None) -> float | None:
+    known = [m for m in moments if m is not None]
+    return min(known) if known else None
