@@ -12,7 +12,6 @@ from i3plat.api import health_blueprint
 from i3plat.api.metrics_endpoint import metrics_blueprint
 from i3plat.api.v1 import api_v1_blueprint
 from i3plat.collector.access import SiteAccess
-from i3plat.collector.fleet import FleetDirectory
 from i3plat.collector.ondemand import OnDemandQueries
 from i3plat.collector.store import SnapshotStore
 from i3plat.components.shell import shell
@@ -34,7 +33,6 @@ def build_services(settings: Settings) -> Services:
     store = SnapshotStore(settings.data_dir / "cache")
     return Services(
         settings=settings,
-        fleet=FleetDirectory(lambda: access.karmada, ttl=min(settings.poll_interval, 15.0)),
         access=access,
         store=store,
         ondemand=OnDemandQueries(access, store, poll_interval=settings.poll_interval),

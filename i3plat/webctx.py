@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import flask
 
 from i3plat.collector.access import SiteAccess
-from i3plat.collector.fleet import FleetDirectory
 from i3plat.collector.ondemand import OnDemandQueries
 from i3plat.collector.store import SnapshotStore
 from i3plat.i18n import LANG_COOKIE, Translator, match_locale, negotiate_locale
@@ -26,7 +25,6 @@ class Services:
     """Process-wide: one Karmada client, one snapshot store, one on-demand path per process."""
 
     settings: Settings
-    fleet: FleetDirectory
     access: SiteAccess
     store: SnapshotStore
     ondemand: OnDemandQueries
@@ -36,7 +34,6 @@ class Services:
         return self.access.catalog
 
     def close(self) -> None:
-        self.fleet.close()
         self.access.close()
         self.store.close()
 

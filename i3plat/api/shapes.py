@@ -11,28 +11,15 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
+from i3plat.collector.freshness import is_unreachable, site_is_ready, site_is_stale
 from i3plat.collector.records import Failure, PanelRecord, SeriesRecord, SiteRecord
 from i3plat.promql.catalog import MetricDef
-
-UNREACHABLE_CAUSES = frozenset({"unreachable", "timeout"})
-"""A site-level poll failure with one of these causes means the site cannot be reached now."""
-
-STALE_AFTER_POLLS = 2
-"""Data older than this many poll intervals is stale (one late poll is normal jitter)."""
 
 
 def iso_utc(moment: float | None) -> str | None:
     if moment is None:
         return None
     return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def is_unreachable(site: SiteRecord | None) -> bool:
-    return site is not None and site.failure is not None and site.failure.cause in UNREACHABLE_CAUSES
-
-
-def is_older(moment: float | None, limit: float, now: float) -> bool:
-    return moment is None or now - moment > limit
 
 
 def failure_view(failure: Failure | None) -> dict[str, Any] | None:
@@ -62,14 +49,14 @@ def site_view(name: str, site: SiteRecord | None, *, now: float, poll_interval: 
         reason = site.failure.message
     return {
         "name": name,
-        "ready": site.ready_state == "True" and not unreachable,
+        "ready": site_is_ready(site),
         "reason": reason,
         "sync_mode": site.sync_mode or None,
         "kubernetes_version": site.kubernetes_version or None,
         "nodes": {"total": site.nodes_total, "ready": site.nodes_ready},
         "gpus": {"allocatable": site.gpus_allocatable, "allocated": site.gpus_allocated},
         "last_poll": iso_utc(site.last_success_at),
-        "stale": unreachable or is_older(site.last_success_at, STALE_AFTER_POLLS * poll_interval, now),
+        "stale": site_is_stale(site, poll_interval, now),
         "unreachable_since": iso_utc(site.unreachable_since),
         "failure": failure_view(site.failure),
     }

@@ -26,10 +26,7 @@ from i3plat.api.errors import (
 )
 from i3plat.api.params import SeriesQuery, parse_series_args
 from i3plat.api.shapes import (
-    STALE_AFTER_POLLS,
     failure_view,
-    is_older,
-    is_unreachable,
     iso_utc,
     keep_node,
     metric_view,
@@ -37,7 +34,8 @@ from i3plat.api.shapes import (
     site_view,
 )
 from i3plat.collector import selfmetrics
-from i3plat.collector.ondemand import OnDemandRateLimited, cache_ttl
+from i3plat.collector.freshness import panel_is_stale
+from i3plat.collector.ondemand import OnDemandRateLimited
 from i3plat.collector.records import PanelRecord
 from i3plat.collector.standard import LIVE_METRICS, LIVE_WINDOW
 from i3plat.collector.store import SnapshotStore
@@ -201,13 +199,6 @@ def ask_on_demand(
         raise bad_input(exc.field, exc.message) from None
 
 
-def stale_after(record: PanelRecord, poll_interval: float, *, live: bool) -> float:
-    """Live panels are due every poll; on-demand answers are cached longer for longer ranges."""
-    if live or record.start is None or record.end is None:
-        return STALE_AFTER_POLLS * poll_interval
-    return STALE_AFTER_POLLS * cache_ttl(record.end - record.start, poll_interval)
-
-
 def series_document(
     services: Services, metric: MetricDef, record: PanelRecord, *, live: bool, now: float
 ) -> dict[str, object]:
@@ -219,10 +210,6 @@ def series_document(
             extra={"cause": failure.cause, "upstream_message": failure.upstream_message,
                    "upstream_status": failure.status_code},
         )  # fmt: skip
-    poll_interval = services.settings.poll_interval
-    stale = (
-        failure is not None
-        or is_unreachable(services.store.site(record.site))
-        or is_older(record.fetched_at, stale_after(record, poll_interval, live=live), now)
-    )
+    site = services.store.site(record.site)
+    stale = panel_is_stale(record, site, services.settings.poll_interval, now, live=live)
     return panel_view(record, metric.unit, stale=stale)

@@ -1,21 +1,31 @@
-"""The fleet's site list: one row per Karmada cluster with its Ready state."""
+"""The fleet's site list: one row per site with Karmada's Ready state and the console's own view."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import html
 
-from i3plat.collector.fleet import FleetSnapshot, SiteStatus
+from i3plat.collector.freshness import FleetStatus, is_unreachable
+from i3plat.collector.records import SiteRecord
 from i3plat.i18n import N_, Translator
 
 READY_STYLES: dict[str, tuple[str, str]] = {
     "True": ("success", N_("Ready")),
     "False": ("danger", N_("Not ready")),
     "Unknown": ("warning", N_("Unknown")),
+    "Unreachable": ("danger", N_("Unreachable")),
 }
 SYNC_MODES = {"Push": N_("Push"), "Pull": N_("Pull")}
+
+
+def display_state(record: SiteRecord | None) -> str:
+    """Karmada's Ready status, overridden when the console itself cannot reach the site."""
+    if record is None:
+        return "Unknown"
+    return "Unreachable" if is_unreachable(record) else (record.ready_state or "Unknown")
 
 
 def ready_badge(state: str, t: Translator) -> dbc.Badge:
@@ -27,64 +37,79 @@ def format_count(value: float | None, t: Translator) -> str:
     return "–" if value is None else t.number(value)
 
 
-def site_row(site: SiteStatus, t: Translator) -> html.Tr:
-    nodes = f"{format_count(site.nodes_ready, t)} / {format_count(site.nodes_total, t)}"
-    gpus = f"{format_count(site.gpus_allocated, t)} / {format_count(site.gpus_allocatable, t)}"
-    stale_note = html.Small(t("last known"), className="text-muted ms-1") if site.summaries_stale else None
-    detail = " — ".join(part for part in (site.reason, site.message) if part)
-    since = t.datetime(site.ready_since, "short") if site.ready_since else ""
+def reason_text(record: SiteRecord | None, t: Translator) -> str:
+    if record is None:
+        return t("Not polled yet")
+    if is_unreachable(record) and record.failure is not None:
+        return record.failure.message
+    return record.reason
+
+
+def since_text(record: SiteRecord | None, t: Translator, now: float) -> str:
+    if record is None or record.unreachable_since is None:
+        return ""
+    moment = datetime.fromtimestamp(record.unreachable_since, UTC)
+    return t(
+        "since {time} ({age} ago)",
+        time=t.datetime(moment, "short"),
+        age=t.timedelta(now - record.unreachable_since),
+    )
+
+
+def site_row(name: str, record: SiteRecord | None, t: Translator, now: float) -> html.Tr:
+    state = display_state(record)
+    nodes = gpus = "–"
+    mode = version = "–"
+    if record is not None:
+        nodes = f"{format_count(record.nodes_ready, t)} / {format_count(record.nodes_total, t)}"
+        gpus = f"{format_count(record.gpus_allocated, t)} / {format_count(record.gpus_allocatable, t)}"
+        mode = t(SYNC_MODES[record.sync_mode]) if record.sync_mode in SYNC_MODES else record.sync_mode or "–"
+        version = record.kubernetes_version or "–"
     return html.Tr(
         [
-            html.Td(html.Strong(site.name), className="site-name"),
-            html.Td(ready_badge(site.ready_state, t), className="site-ready", title=detail),
-            html.Td(t(SYNC_MODES[site.sync_mode]) if site.sync_mode in SYNC_MODES else site.sync_mode or "–"),
-            html.Td(site.kubernetes_version or "–"),
-            html.Td([nodes, stale_note]),
-            html.Td([gpus, stale_note]),
-            html.Td([html.Div(detail), html.Small(since, className="text-muted")], className="site-reason"),
+            html.Td(html.Strong(name), className="site-name"),
+            html.Td(ready_badge(state, t), className="site-ready"),
+            html.Td(mode),
+            html.Td(version),
+            html.Td(nodes),
+            html.Td(gpus),
+            html.Td(
+                [
+                    html.Div(reason_text(record, t)),
+                    html.Small(since_text(record, t, now), className="text-muted"),
+                ],
+                className="site-reason",
+            ),
         ],
-        id={"type": "site-row", "site": site.name},
-        className=f"site-row ready-{site.ready_state.lower()}",
+        id={"type": "site-row", "site": name},
+        className=f"site-row ready-{state.lower()}",
     )
 
 
-def site_table(snapshot: FleetSnapshot, t: Translator) -> Any:
-    """The table, or a plain note when Karmada has not answered yet or has no sites."""
-    if snapshot.fetched_at is None and not snapshot.sites:
+def site_table(fleet: FleetStatus, t: Translator, now: float) -> Any:
+    """The table, or a plain note when the site list has not been fetched yet or is empty."""
+    if fleet.fetched_at is None:
         return dbc.Alert(t("Waiting for the site list from Karmada…"), color="secondary", id="sites-empty")
-    if not snapshot.sites:
+    if not fleet.sites:
         return dbc.Alert(t("Karmada has no registered sites."), color="secondary", id="sites-empty")
-    headers = [
-        t("Site"),
-        t("Ready"),
-        t("Sync mode"),
-        t("Kubernetes"),
-        t("Nodes ready"),
-        t("GPUs allocated"),
-        t("Reason"),
-    ]
+    headers = [t("Site"), t("Ready"), t("Sync mode"), t("Kubernetes"), t("Nodes ready"),
+               t("GPUs allocated"), t("Reason")]  # fmt: skip
     return dbc.Table(
-        [
-            html.Thead(html.Tr([html.Th(h) for h in headers])),
-            html.Tbody([site_row(site, t) for site in snapshot.sites]),
-        ],
-        id="site-table",
-        hover=True,
-        responsive=True,
-        className="align-middle",
-    )
+        [html.Thead(html.Tr([html.Th(h) for h in headers])),
+         html.Tbody([site_row(name, record, t, now) for name, record in fleet.sites])],
+        id="site-table", hover=True, responsive=True, className="align-middle",
+    )  # fmt: skip
 
 
-def fleet_banner(snapshot: FleetSnapshot, t: Translator, now: float) -> Any:
+def fleet_banner(fleet: FleetStatus, t: Translator, now: float) -> Any:
     """Say plainly when the list is old because Karmada could not be reached."""
-    if snapshot.error is None:
+    if fleet.failure is None:
         return None
-    age = t.timedelta(now - snapshot.fetched_at) if snapshot.fetched_at else None
-    text = t("Karmada could not be reached: {error}", error=snapshot.error)
-    if age:
-        text += " " + t("Showing the list from {age} ago.", age=age)
+    text = t("Karmada could not be reached: {error}", error=fleet.failure.message)
+    if fleet.fetched_at:
+        text += " " + t("Showing the list from {age} ago.", age=t.timedelta(now - fleet.fetched_at))
     return dbc.Alert(text, color="warning", id="fleet-error")
 
 
-def fleet_summary(snapshot: FleetSnapshot, t: Translator) -> str:
-    return t("{ready} of {total} sites ready", ready=snapshot.ready_count, total=len(snapshot.sites))
+def fleet_summary(fleet: FleetStatus, t: Translator) -> str:
+    return t("{ready} of {total} sites ready", ready=fleet.ready_count, total=len(fleet.sites))

@@ -8,6 +8,7 @@ from typing import Any
 import dash
 from dash import Input, Output, dcc, html
 
+from i3plat.collector.freshness import read_fleet
 from i3plat.components.site_list import fleet_banner, fleet_summary, site_table
 from i3plat.webctx import current_services, request_translator
 
@@ -37,5 +38,6 @@ def layout(**_query: Any) -> Any:
 )
 def refresh_sites(_n: int | None) -> tuple[Any, str, Any]:
     t = request_translator()
-    snapshot = current_services().fleet.snapshot()
-    return site_table(snapshot, t), fleet_summary(snapshot, t), fleet_banner(snapshot, t, time.time())
+    fleet = read_fleet(current_services().store)
+    now = time.time()
+    return site_table(fleet, t, now), fleet_summary(fleet, t), fleet_banner(fleet, t, now)

@@ -13,7 +13,6 @@ import flask
 from i3plat.api.metrics_endpoint import metrics_blueprint
 from i3plat.api.v1 import api_v1_blueprint
 from i3plat.collector.access import SiteAccess
-from i3plat.collector.fleet import FleetDirectory
 from i3plat.collector.records import Cause, Failure, FleetRecord, PanelRecord, SeriesRecord, SiteRecord
 from i3plat.collector.store import SnapshotStore
 from i3plat.karmada_client import KarmadaClient
@@ -60,7 +59,6 @@ def make_services(tmp_path: Path, ondemand: Any = None, **settings: Any) -> Serv
     config = Settings(data_dir=tmp_path, poll_interval=POLL, **settings)
     return Services(
         settings=config,
-        fleet=FleetDirectory(no_karmada),
         access=SiteAccess(config, no_karmada),
         store=SnapshotStore(tmp_path / "cache"),
         ondemand=ondemand if ondemand is not None else FakeOnDemand(),

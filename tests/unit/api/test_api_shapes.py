@@ -6,7 +6,8 @@ import math
 
 import orjson
 
-from i3plat.api.shapes import is_unreachable, iso_utc, json_number, keep_node, points_view
+from i3plat.api.shapes import iso_utc, json_number, keep_node, points_view
+from i3plat.collector.freshness import is_unreachable
 from i3plat.collector.records import Failure, SeriesRecord
 from tests.support.api_services import site_record
 

@@ -1,97 +1,50 @@
-"""The fleet directory: one Karmada call per TTL for any number of readers; failures keep the last list."""
+"""Karmada's cluster objects summarised, and the fleet read back problems first."""
 
 from __future__ import annotations
 
 import json
-import threading
+import time
+from dataclasses import replace
 from pathlib import Path
 
-import httpx
-
-from i3plat.collector.fleet import FleetDirectory
-from i3plat.karmada_client import ClientConfig, KarmadaClient
+from i3plat.collector.fleet import summarise_cluster
+from i3plat.collector.freshness import read_fleet, site_is_ready, site_is_stale
+from i3plat.collector.records import FleetRecord
+from i3plat.collector.store import SnapshotStore
+from i3plat.karmada_client import parse_cluster_list
+from tests.support.api_services import failure, site_record
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "karmada" / "cluster_list.json"
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Karmada:
-    """A MockTransport handler serving the reference ClusterList, or failing on demand."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.fail = False
-        self.body = json.loads(FIXTURE.read_text())
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.calls += 1
-        if self.fail:
-            return httpx.Response(503, text="service unavailable\n", headers={"content-type": "text/plain"})
-        return httpx.Response(200, json=self.body)
-
-
-def make_directory(karmada: Karmada, clock: FakeClock) -> FleetDirectory:
-    config = ClientConfig(server="https://karmada.example:5443", token="t")
-    return FleetDirectory(
-        lambda: KarmadaClient(config, transport=httpx.MockTransport(karmada)), ttl=5.0, clock=clock
-    )
-
-
-def test_problems_first_and_summaries() -> None:
-    karmada, clock = Karmada(), FakeClock()
-    snapshot = make_directory(karmada, clock).snapshot()
-    assert [s.name for s in snapshot.sites] == ["site-b", "site-a"]  # site-b is NotReady
-    site_b, site_a = snapshot.sites
-    assert site_b.ready_state == "False" and site_b.reason == "ClusterNotReachable"
-    assert site_b.summaries_stale
+def test_summaries_from_the_reference_cluster_list() -> None:
+    clusters = {c.name: summarise_cluster(c) for c in parse_cluster_list(json.loads(FIXTURE.read_text()))}
+    site_a, site_b = clusters["site-a"], clusters["site-b"]
+    assert site_a.ready_state == "True" and site_a.sync_mode == "Pull"
     assert (site_a.nodes_ready, site_a.nodes_total) == (3, 3)
     assert (site_a.gpus_allocated, site_a.gpus_allocatable) == (9.0, 16.0)
-    assert snapshot.ready_count == 1 and snapshot.error is None
+    assert site_b.ready_state == "False" and site_b.reason == "ClusterNotReachable"
+    assert site_b.summaries_stale
 
 
-def test_many_readers_cost_one_call_per_ttl() -> None:
-    karmada, clock = Karmada(), FakeClock()
-    directory = make_directory(karmada, clock)
-    threads = [threading.Thread(target=directory.snapshot) for _ in range(30)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert karmada.calls == 1
-    clock.now += 4.9
-    directory.snapshot()
-    assert karmada.calls == 1
-    clock.now += 0.2
-    directory.snapshot()
-    assert karmada.calls == 2
+def test_read_fleet_puts_problems_first(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path)
+    store.put_site(site_record("fab-a"))
+    store.put_site(site_record("fab-b", failure=failure("unreachable")))
+    store.put_site(site_record("fab-c", ready_state="Unknown"))
+    store.put_fleet(FleetRecord(["fab-a", "fab-b", "fab-c", "fab-new"], time.time()))
+    fleet = read_fleet(store)
+    assert [name for name, _ in fleet.sites] == ["fab-b", "fab-c", "fab-new", "fab-a"]
+    assert fleet.ready_count == 1
 
 
-def test_failure_keeps_last_good_list_with_error() -> None:
-    karmada, clock = Karmada(), FakeClock()
-    directory = make_directory(karmada, clock)
-    good = directory.snapshot()
-    karmada.fail = True
-    clock.now += 10
-    failed = directory.snapshot()
-    assert failed.sites == good.sites
-    assert failed.fetched_at == good.fetched_at
-    assert failed.error and "unavailable" in failed.error.lower()
-    assert failed.error_at == clock.now
-    karmada.fail = False
-    clock.now += 10
-    recovered = directory.snapshot()
-    assert recovered.error is None and recovered.fetched_at == clock.now
-
-
-def test_first_fetch_failing_gives_empty_list_with_error() -> None:
-    karmada, clock = Karmada(), FakeClock()
-    karmada.fail = True
-    snapshot = make_directory(karmada, clock).snapshot()
-    assert snapshot.sites == () and snapshot.fetched_at is None and snapshot.error
+def test_ready_and_stale_rules() -> None:
+    now = time.time()
+    good = site_record("fab-a", last_success_at=now - 10)
+    assert site_is_ready(good) and not site_is_stale(good, 15, now)
+    assert site_is_stale(replace(good, last_success_at=now - 31), 15, now)
+    down = replace(good, failure=failure("timeout"))
+    assert not site_is_ready(down) and site_is_stale(down, 15, now)
+    forbidden = replace(good, failure=failure("forbidden", code="member_forbidden"))
+    assert site_is_ready(forbidden), "a forbidden panel is reported, but the site is reachable"
+    assert not site_is_ready(None) and site_is_stale(None, 15, now)
