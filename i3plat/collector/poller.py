@@ -74,6 +74,11 @@ STANDARD_TASKS = tuple(Task(NOW_WINDOW, m) for m in NOW_METRICS) + tuple(
     Task(LIVE_WINDOW, m) for m in LIVE_METRICS
 )
 PROBE_TASK = Task(NOW_WINDOW, "k8s.nodes.total")
+NODE_NAME_SOURCES = (
+    (LIVE_WINDOW, "k8s.pods.node"),
+    (LIVE_WINDOW, "cpu.util.node"),
+    (NOW_WINDOW, "k8s.node.ready"),
+)
 """Asked first and alone each poll: if the site is down, one request finds out, not thirty."""
 
 
@@ -287,9 +292,19 @@ class Poller:
                     else None
                 ),
                 profile=self._profile_dict(site) if failure is None else old.profile,
+                node_names=self._node_names(site) if failure is None else old.node_names,
             )
             self.store.put_site(record)
         return record
+
+    def _node_names(self, site: str) -> list[str]:
+        """Nodes seen in the last hour, from panels already fetched (no extra request)."""
+        names: set[str] = set()
+        for window, metric in NODE_NAME_SOURCES:
+            panel = self.store.panel(site, metric, window)
+            if panel is not None:
+                names.update(s.labels["node"] for s in panel.series if s.labels.get("node"))
+        return sorted(names)
 
     def _profile_dict(self, site: str) -> dict[str, object]:
         return asdict(self.access.prometheus(site).profile)

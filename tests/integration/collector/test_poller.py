@@ -47,6 +47,7 @@ def test_one_cycle_fills_every_panel_of_every_site(services: Services, federatio
             assert panel is not None and panel.failure is None and panel.step == 15, (site, metric)
     west = services.store.site("fab-west")
     assert west is not None and west.profile["node_label_style"] == "uname"
+    assert west.node_names == ["fab-west-cpu-01", "fab-west-cpu-02"]
     nodes = services.store.panel("fab-east", "cpu.util.node", LIVE_WINDOW)
     assert nodes is not None and {s.labels["node"] for s in nodes.series} == {
         "fab-east-gpu-01",
