@@ -24,8 +24,8 @@ system-deps:
 	bash scripts/install-system-deps.sh
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check i3plat tests bench
-	$(BIN)/ruff format --check i3plat tests bench
+	$(BIN)/ruff check i3plat tests bench scripts
+	$(BIN)/ruff format --check i3plat tests bench scripts
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
