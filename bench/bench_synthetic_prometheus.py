@@ -73,9 +73,9 @@ def main() -> None:
                 "instant_cold_ms": {"median": statistics.median(cold), "max": max(cold), "total": sum(cold)},
                 "instant_warm_ms": {"median": statistics.median(warm), "max": max(warm)},
                 "catalog_poll_ms": sum(warm) / args.repeat,
+                "bench": "synthetic_prometheus",
                 "range_1h_15s_ms": ranged,
-            },
-            indent=1,
+            }
         )
     )
 
