@@ -6,17 +6,20 @@ from pathlib import Path
 from typing import Any
 
 import dash
+import flask
 from flask_compress import Compress
 
 from i3plat.api import health_blueprint
 from i3plat.api.metrics_endpoint import metrics_blueprint
 from i3plat.api.v1 import api_v1_blueprint
 from i3plat.collector.access import SiteAccess
+from i3plat.collector.logs import PodLogs
 from i3plat.collector.ondemand import OnDemandQueries
 from i3plat.collector.store import SnapshotStore
-from i3plat.components.shell import shell
+from i3plat.components.shell import chromeless_url, shell
 from i3plat.karmada_client import KarmadaClient, load_config
 from i3plat.settings import Settings
+from i3plat.web_headers import security_headers
 from i3plat.webctx import EXTENSION_KEY, Services, remember_language, request_translator
 
 PACKAGE_DIR = Path(__file__).parent
@@ -36,11 +39,18 @@ def build_services(settings: Settings) -> Services:
         access=access,
         store=store,
         ondemand=OnDemandQueries(access, store, poll_interval=settings.poll_interval),
+        logs=PodLogs(access, store),
     )
 
 
 def serve_shell() -> Any:
-    return shell(request_translator(), dash.page_container)
+    """Chrome-less for kiosk and embed pages: the layout request's Referer is the page's URL.
+
+    (assets/kiosk.js hides the chrome too when a Referrer-Policy withholds the URL.)
+    """
+    prefix = dash.get_app().config.requests_pathname_prefix  # type: ignore[no-untyped-call]
+    referrer = flask.request.referrer if flask.has_request_context() else None
+    return shell(request_translator(), dash.page_container, chromeless=chromeless_url(referrer, prefix))
 
 
 def create_app(settings: Settings, services: Services | None = None) -> dash.Dash:
@@ -59,6 +69,12 @@ def create_app(settings: Settings, services: Services | None = None) -> dash.Das
     server.register_blueprint(api_v1_blueprint)
     server.register_blueprint(metrics_blueprint)
     server.after_request(remember_language)
+    server.after_request(security_headers)
     Compress(server)
     app.layout = serve_shell
+    # TVs run for weeks: never an error overlay or hot reload, whatever DASH_* variables say
+    app.enable_dev_tools(
+        debug=False, dev_tools_ui=False, dev_tools_hot_reload=False, dev_tools_props_check=False,
+        dev_tools_serve_dev_bundles=False,
+    )  # fmt: skip
     return app

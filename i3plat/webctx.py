@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import flask
 
 from i3plat.collector.access import SiteAccess
+from i3plat.collector.logs import PodLogs
 from i3plat.collector.ondemand import OnDemandQueries
 from i3plat.collector.store import SnapshotStore
 from i3plat.i18n import LANG_COOKIE, Translator, match_locale, negotiate_locale
@@ -28,6 +29,8 @@ class Services:
     access: SiteAccess
     store: SnapshotStore
     ondemand: OnDemandQueries
+    logs: PodLogs | None = None
+    """Namespaces, pods and pod logs on demand (None where a test or tool needs none)."""
 
     @property
     def catalog(self) -> Catalog:

@@ -20,8 +20,9 @@ NOW_METRICS: tuple[str, ...] = (
 )  # fmt: skip
 
 LIVE_METRICS: tuple[str, ...] = (
-    "cpu.util.cluster", "mem.util.cluster", "gpu.util.cluster", "net.rx.cluster", "net.tx.cluster",
-    "cpu.util.node", "mem.util.node", "fs.root.used.ratio", "disk.read.node", "disk.write.node",
+    "cpu.util.cluster", "mem.util.cluster", "fs.used.ratio.cluster", "gpu.util.cluster",
+    "net.rx.cluster", "net.tx.cluster", "cpu.util.node", "mem.util.node", "fs.root.used.ratio",
+    "disk.read.node", "disk.write.node",
     "net.rx.node", "net.tx.node", "gpu.util.gpu", "gpu.mem.ratio.gpu", "gpu.temp.gpu", "gpu.power.gpu",
     "k8s.nodes.ready", "k8s.pods.node",
 )  # fmt: skip

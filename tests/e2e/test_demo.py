@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,14 +28,14 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def test_demo_lists_three_sites_with_ready_state(page: Page, demo_url: str) -> None:
     page.goto(demo_url)
-    rows = page.locator("tr.site-row")
-    expect(rows).to_have_count(3, timeout=30_000)
+    tiles = page.locator("a.site-tile")
+    expect(tiles).to_have_count(3, timeout=30_000)
     expect(page.locator("#overview-title")).to_have_text("站点")
-    badges = page.locator("tr.site-row .ready-badge")
-    expect(badges).to_have_count(3)
-    for text in badges.all_inner_texts():
-        assert text in {"就绪", "未就绪", "未知"}
-    names = [n.strip() for n in page.locator("tr.site-row .site-name").all_inner_texts()]
+    states = page.locator("a.site-tile .tv-state")
+    expect(states).to_have_count(3)
+    for index in range(3):
+        expect(states.nth(index)).to_have_text(re.compile("^(就绪|未就绪|未知|无法连接)$"), timeout=30_000)
+    names = [n.strip() for n in page.locator("a.site-tile .tile-name").all_inner_texts()]
     assert len(set(names)) == 3 and all(name.startswith("fab-") for name in names)
 
 
@@ -43,7 +44,7 @@ def test_language_switch_is_remembered(page: Page, demo_url: str) -> None:
     expect(page.locator("#overview-title")).to_have_text("站点", timeout=30_000)
     page.locator("#lang-en").click()
     expect(page.locator("#overview-title")).to_have_text("Sites", timeout=30_000)
-    expect(page.locator("tr.site-row .ready-badge").first).to_have_text("Ready")
+    expect(page.locator("a.site-tile .tv-state").first).to_have_text("Ready", timeout=30_000)
     page.goto(demo_url)  # no ?lang= any more: the cookie keeps English
     expect(page.locator("#overview-title")).to_have_text("Sites", timeout=30_000)
     page.locator("#lang-zh_CN").click()

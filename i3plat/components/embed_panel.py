@@ -1,0 +1,145 @@
+"""Pure builders for one embeddable panel: its figure (a plain dict), header value and Patch plan.
+
+No I/O: the embed page reads a `PanelRecord` from the collector and hands it here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from i3plat.collector.records import PanelRecord, SeriesRecord
+from i3plat.i18n import Translator
+
+Theme = Literal["light", "dark", "transparent"]
+THEMES: tuple[Theme, ...] = ("light", "dark", "transparent")
+
+_COLORS = ("#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#06b6d4", "#ec4899", "#84cc16")
+_TEXT = {"light": "#212529", "dark": "#dee2e6", "transparent": "#6c757d"}
+_GRID = {"light": "rgba(0,0,0,.08)", "dark": "rgba(255,255,255,.12)", "transparent": "rgba(128,128,128,.25)"}
+_PAPER = {"light": "#ffffff", "dark": "#1b1e23", "transparent": "rgba(0,0,0,0)"}
+
+
+def parse_theme(text: str | None) -> Theme:
+    return next((theme for theme in THEMES if theme == text), "light")
+
+
+def series_name(series: SeriesRecord) -> str:
+    """`node`, or `node/gpu` for per-GPU series; the site for cluster-wide ones."""
+    labels = series.labels
+    node = labels.get("node") or labels.get("site") or ""
+    gpu = labels.get("gpu")
+    return f"{node}/{gpu}" if node and gpu is not None else node
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def axis_format(unit: str) -> dict[str, Any]:
+    """Plotly axis formatting by catalog unit (values stay raw numbers)."""
+    if unit == "ratio":
+        return {"tickformat": ".0%", "rangemode": "tozero"}
+    if unit in ("bytes_per_second", "bytes"):
+        return {"tickformat": "~s", "ticksuffix": "B/s" if unit == "bytes_per_second" else "B"}
+    suffix = {"celsius": " °C", "watts": " W", "ops_per_second": "/s"}.get(unit, "")
+    return {"ticksuffix": suffix, "rangemode": "tozero"}
+
+
+def format_value(value: float | None, unit: str, t: Translator) -> str:
+    """One value for the header, formatted for the viewer's locale."""
+    value = _finite(value)
+    if value is None:
+        return "—"
+    if unit == "ratio":
+        return t.percent(value, 1)
+    if unit in ("bytes_per_second", "bytes"):
+        size, step = value, 0
+        while abs(size) >= 1000 and step < 4:
+            size, step = size / 1000, step + 1
+        return f"{t.number(size, 1)} {' KMGT'[step].strip()}B" + ("/s" if unit == "bytes_per_second" else "")
+    suffix = {"celsius": " °C", "watts": " W", "ops_per_second": "/s"}.get(unit, "")
+    return t.number(value, 1 if abs(value) < 100 and not value.is_integer() else 0) + suffix
+
+
+def latest_value(record: PanelRecord | None) -> float | None:
+    """The newest finite value when the panel has exactly one series (else None)."""
+    if record is None or len(record.series) != 1:
+        return None
+    values = [v for v in record.series[0].values if _finite(v) is not None]
+    return values[-1] if values else None
+
+
+def trace(series: SeriesRecord, index: int) -> dict[str, Any]:
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "name": series_name(series),
+        "x": [ts * 1000 for ts in series.timestamps],  # ms since epoch: plotly's date axis
+        "y": [_finite(v) for v in series.values],
+        "line": {"width": 1.6, "color": _COLORS[index % len(_COLORS)]},
+        "hovertemplate": "%{y}<extra>%{fullData.name}</extra>",
+    }
+
+
+def panel_figure(record: PanelRecord | None, unit: str, theme: Theme) -> dict[str, Any]:
+    """The whole figure: autosized to its container, transparent-friendly, no mode bar."""
+    series = record.series if record is not None else []
+    return {
+        "data": [trace(s, i) for i, s in enumerate(series)],
+        "layout": {
+            "autosize": True,
+            "margin": {"l": 48, "r": 12, "t": 8, "b": 28},
+            "paper_bgcolor": _PAPER[theme],
+            "plot_bgcolor": _PAPER[theme],
+            "font": {"color": _TEXT[theme], "size": 12},
+            "showlegend": len(series) > 1,
+            "legend": {"orientation": "h", "y": -0.15, "font": {"size": 11}},
+            "xaxis": {"type": "date", "gridcolor": _GRID[theme], "showline": False},
+            "yaxis": {"gridcolor": _GRID[theme], "zeroline": False, **axis_format(unit)},
+            "hovermode": "x unified",
+            "uirevision": "embed",
+        },
+    }
+
+
+@dataclass(frozen=True)
+class PatchPlan:
+    """For each trace: the new points to append and how many old ones to drop from the front."""
+
+    appends: list[tuple[list[float], list[float | None]]]
+    drops: list[int]
+
+
+def plan_patch(record: PanelRecord, shown: Sequence[dict[str, Any]]) -> PatchPlan | None:
+    """How to bring the shown traces up to `record` with appends, or None if a redraw is needed.
+
+    `shown` is what the browser has, per trace: {"name", "last" (ms), "n"}.
+    """
+    if [series_name(s) for s in record.series] != [s.get("name") for s in shown]:
+        return None
+    appends: list[tuple[list[float], list[float | None]]] = []
+    drops: list[int] = []
+    for series, state in zip(record.series, shown, strict=True):
+        last = state.get("last")
+        xs = [ts * 1000 for ts in series.timestamps]
+        fresh = [i for i, x in enumerate(xs) if last is None or x > last]
+        appends.append(([xs[i] for i in fresh], [_finite(series.values[i]) for i in fresh]))
+        drops.append(max(0, int(state.get("n", 0)) + len(fresh) - len(xs)))
+    return PatchPlan(appends, drops)
+
+
+def shown_state(record: PanelRecord | None) -> list[dict[str, Any]]:
+    """What the browser will hold after rendering `record` (the input of the next plan)."""
+    if record is None:
+        return []
+    return [
+        {
+            "name": series_name(s),
+            "last": s.timestamps[-1] * 1000 if s.timestamps else None,
+            "n": len(s.timestamps),
+        }
+        for s in record.series
+    ]

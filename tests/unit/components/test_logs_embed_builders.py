@@ -1,0 +1,78 @@
+"""Pure builders of the logs page and embeddable panels."""
+
+from __future__ import annotations
+
+from i3plat.collector.logs import LogLine, PodList, PodLog, PodSummary
+from i3plat.collector.records import Failure, PanelRecord, SeriesRecord
+from i3plat.components.embed_panel import (
+    format_value,
+    latest_value,
+    panel_figure,
+    parse_theme,
+    plan_patch,
+    shown_state,
+)
+from i3plat.components.log_view import (
+    cause_text,
+    container_options,
+    log_notes,
+    logs_search,
+    options,
+    render_lines,
+)
+from i3plat.i18n import Translator
+
+EN = Translator("en")
+ZH = Translator("zh_CN")
+
+
+def panel(points: list[tuple[float, float | None]], node: str = "n1") -> PanelRecord:
+    series = SeriesRecord({"node": node}, [p[0] for p in points], [p[1] for p in points])  # type: ignore[misc]
+    return PanelRecord("s", "cpu.util.node", "1h", 15, [series], 100.0)
+
+
+def test_patch_plan_appends_new_points_and_drops_as_many_old_ones() -> None:
+    first = panel([(0, 0.1), (15, 0.2), (30, 0.3)])
+    later = panel([(15, 0.2), (30, 0.3), (45, None)])
+    plan = plan_patch(later, shown_state(first))
+    assert plan is not None
+    assert plan.appends == [([45_000], [None])] and plan.drops == [1]
+    assert plan_patch(panel([(0, 1.0)], node="other"), shown_state(first)) is None  # redraw
+
+
+def test_figure_is_a_plain_autosized_dict_and_transparent_on_request() -> None:
+    figure = panel_figure(panel([(0, 0.5)]), "ratio", parse_theme("transparent"))
+    assert figure["layout"]["autosize"] is True
+    assert figure["layout"]["paper_bgcolor"] == "rgba(0,0,0,0)"
+    assert figure["layout"]["yaxis"]["tickformat"] == ".0%"
+    assert figure["data"][0]["x"] == [0] and figure["data"][0]["name"] == "n1"
+    assert parse_theme("<script>") == "light"
+
+
+def test_values_are_formatted_for_the_locale() -> None:
+    assert format_value(0.4234, "ratio", EN) == "42.3%"
+    assert format_value(1_260_000, "bytes_per_second", EN) == "1.3 MB/s"
+    assert format_value(None, "ratio", EN) == "—"
+    assert latest_value(panel([(0, 0.1), (15, None)])) == 0.1
+
+
+def test_logs_search_keeps_only_set_values() -> None:
+    query = {"ns": "adc", "pod": "p-1", "container": None, "previous": True, "follow": False, "tail": None}
+    assert logs_search(query) == "?ns=adc&pod=p-1&previous=1"
+    assert logs_search({"ns": None}) == ""
+
+
+def test_pickers_keep_a_vanished_value_and_label_init_containers() -> None:
+    assert options(["a"], "gone")[0] == {"label": "gone", "value": "gone"}
+    pods = PodList("s", "adc", [PodSummary("p", "Running", "n", ["main"], ["init"], 0, True)], 1.0)
+    assert [o["label"] for o in container_options(pods, "p", EN)] == ["main", "init (init)"]
+
+
+def test_notes_and_failures_are_named_in_both_languages() -> None:
+    record = PodLog("s", "adc", "p", None, False, [LogLine(1, "x")], 1.0, more_before=True, long_lines=2)
+    notes = log_notes(record, EN)
+    assert "newest 1 lines" in notes[0] and "2 very long lines" in notes[1]
+    forbidden = Failure("forbidden", "member_forbidden", "m", None, 403, 1.0)
+    assert cause_text(forbidden, EN) == "access is forbidden"
+    assert cause_text(forbidden, ZH) == "没有访问权限"
+    assert render_lines([LogLine(None, "a"), LogLine(None, "b")], False) == "a\nb\n"
