@@ -206,5 +206,7 @@ def test_language_switch_turns_all_text_to_english_and_back(page: Page, demo: De
     _wait_language(page, english=True)
     leftover = re.findall(f".{{0,20}}{CJK}+.{{0,20}}", _visible_text_without_switch(page))
     assert not leftover, leftover
+    if "?" in path:  # the page's own state survives the switch
+        assert path.split("?", 1)[1] in page.url
     page.locator("#lang-zh_CN").click()
     _wait_language(page, english=False)
