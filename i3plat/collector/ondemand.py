@@ -46,14 +46,16 @@ def to_series_records(result: MetricResult) -> list[SeriesRecord]:
 
 
 class OnDemandQueries:
+    """Per site: bursts of 20 (a site page has 13 panels) and 3 per second sustained."""
+
     def __init__(
         self,
         access: SiteAccess,
         store: SnapshotStore,
         *,
         poll_interval: float,
-        rate_per_site: float = 2.0,
-        burst_per_site: float = 10.0,
+        rate_per_site: float = 3.0,
+        burst_per_site: float = 20.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.access = access

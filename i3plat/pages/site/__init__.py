@@ -1,0 +1,1 @@
+"""`/sites/<site>` — site monitoring (集群监控); Dash imports `page.py`, the helpers are private."""

@@ -1,0 +1,203 @@
+"""The site page (集群监控) in Chromium against `i3plat demo`: URL state, switching, back, errors.
+
+One demo per module (poll interval 5 s). The offline test switches fab-chengdu off through the
+simulator's control API and back on when done; the other tests use the other two sites.
+"""
+
+from __future__ import annotations
+
+import re
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import pytest
+import yaml
+from playwright.sync_api import Page, expect
+
+from tests.support.procs import ConsoleProcess, free_port
+
+expect.set_options(timeout=30_000)  # a loaded 2-core CI box redraws 13 plotly panels slowly
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+PANEL_COUNT = 13
+
+
+@dataclass(frozen=True)
+class Demo:
+    url: str
+    control: httpx.Client
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    data_dir: Path = tmp_path_factory.mktemp("site-demo")
+    port = free_port()
+    proc = ConsoleProcess(
+        ["demo", "--port", str(port), "--data-dir", str(data_dir), "--prometheus", "synthetic"],
+        env={"I3PLAT_POLL_INTERVAL": "5"},
+    )
+    try:
+        sim = proc.wait_for_line(r"Karmada simulator: (https://\S+) \(kubeconfig (\S+)\)", timeout=60)
+        console = proc.wait_for_line(r"I3Plat console: (http://127\.0\.0\.1:\d+/)", timeout=60)
+        kubeconfig = yaml.safe_load(Path(sim.group(2)).read_text())
+        ca_file = kubeconfig["clusters"][0]["cluster"]["certificate-authority"]
+        token = kubeconfig["users"][0]["user"]["token"]
+        control = httpx.Client(
+            base_url=sim.group(1),
+            verify=ssl.create_default_context(cafile=ca_file),
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        with control:
+            yield Demo(console.group(1).rstrip("/"), control)
+    finally:
+        assert proc.stop() == 0, "\n".join(proc.output)
+
+
+def query_of(page: Page) -> dict[str, list[str]]:
+    return parse_qs(urlparse(page.url).query)
+
+
+def trace_names(page: Page, key: str) -> list[str]:
+    return list(
+        page.evaluate(f"document.querySelector('#panel-{key}-graph .js-plotly-plot').data.map(d => d.name)")
+    )
+
+
+def x_span_hours(page: Page, key: str) -> float:
+    span = page.evaluate(
+        f"(() => {{ const x = document.querySelector('#panel-{key}-graph .js-plotly-plot').data[0].x;"
+        " return x[x.length - 1] - x[0]; })()"
+    )
+    return float(span) / 3_600_000
+
+
+def wait_for_panels(page: Page, timeout: float = 120_000) -> None:
+    """Every panel drawn with at least one trace (plotly loads async: wait for its SVG)."""
+    page.wait_for_function(
+        f"""() => {{
+            const plots = document.querySelectorAll('.site-panel .js-plotly-plot');
+            return plots.length === {PANEL_COUNT} &&
+                Array.from(plots).every(p => p.data && p.data.length > 0 && p.querySelector('.main-svg'));
+        }}""",
+        timeout=timeout,
+    )
+
+
+def wait_for_traces(page: Page, key: str, count: int, timeout: float = 60_000) -> None:
+    page.wait_for_function(
+        f"""() => {{ const p = document.querySelector('#panel-{key}-graph .js-plotly-plot');
+            return p && p.data && p.data.length === {count}; }}""",
+        timeout=timeout,
+    )
+
+
+def wait_for_span(page: Page, key: str, low_h: float, high_h: float, timeout: float = 60_000) -> None:
+    """Until the panel's x-axis covers between low_h and high_h hours."""
+    page.wait_for_function(
+        f"""() => {{ const p = document.querySelector('#panel-{key}-graph .js-plotly-plot');
+            const x = p && p.data && p.data[0] && p.data[0].x;
+            if (!x || x.length < 2) return false;
+            const hours = (x[x.length - 1] - x[0]) / 3600000;
+            return hours > {low_h} && hours <= {high_h}; }}""",
+        timeout=timeout,
+    )
+
+
+def pick(page: Page, dropdown: str, option: str) -> None:
+    page.locator(f"#{dropdown}").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_site_page_renders_every_panel_and_screenshot(page: Page, demo: Demo) -> None:
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    page.goto(f"{demo.url}/sites/fab-shenzhen")
+    expect(page.locator("#site-name")).to_have_text("fab-shenzhen", timeout=30_000)
+    wait_for_panels(page)
+    assert len(trace_names(page, "cpu")) == 6  # fab-shenzhen has 6 nodes
+    assert len(trace_names(page, "gpu-util")) == 24  # 3 GPU nodes x 8 GPUs
+    assert 0.9 < x_span_hours(page, "cpu") <= 1.01
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "site-page.png"), full_page=True, timeout=60_000)
+
+
+def test_node_and_range_change_the_panels_and_the_url(page: Page, demo: Demo) -> None:
+    page.goto(f"{demo.url}/sites/fab-shenzhen?range=1h")
+    wait_for_panels(page)
+    pick(page, "site-node", "fab-shenzhen-gpu-02")
+    expect(page).to_have_url(re.compile(r"node=fab-shenzhen-gpu-02"))
+    wait_for_traces(page, "cpu", 1)
+    assert trace_names(page, "cpu") == ["fab-shenzhen-gpu-02"]
+    wait_for_traces(page, "gpu-util", 8)
+    page.locator("label", has_text="6 小时").click()
+    expect(page).to_have_url(re.compile(r"range=6h"))
+    wait_for_span(page, "cpu", 5.5, 6.01)
+    assert 5.5 < x_span_hours(page, "cpu") <= 6.01
+    assert trace_names(page, "cpu") == ["fab-shenzhen-gpu-02"]  # the node filter stays
+    page.go_back()  # back to 1 h, same node
+    expect(page).to_have_url(re.compile(r"range=1h"))
+    wait_for_panels(page)
+    wait_for_span(page, "cpu", 0.9, 1.01)
+    assert trace_names(page, "cpu") == ["fab-shenzhen-gpu-02"]
+
+
+def test_switching_site_keeps_range_and_back_returns(page: Page, demo: Demo) -> None:
+    page.goto(f"{demo.url}/sites/fab-shenzhen?node=fab-shenzhen-cpu-01&range=6h&refresh=30s")
+    wait_for_traces(page, "cpu", 1)  # a CPU node: its GPU panels are rightly empty
+    pick(page, "site-switch", "fab-suzhou")
+    expect(page).to_have_url(re.compile(r"/sites/fab-suzhou\?"))
+    expect(page.locator("#site-name")).to_have_text("fab-suzhou", timeout=60_000)
+    query = query_of(page)
+    assert query["range"] == ["6h"] and query["refresh"] == ["30s"]
+    assert "node" not in query  # fab-suzhou has no node of that name: all nodes
+    wait_for_panels(page)
+    assert len(trace_names(page, "cpu")) == 4
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/sites/fab-shenzhen\?"))
+    expect(page.locator("#site-name")).to_have_text("fab-shenzhen", timeout=60_000)
+    wait_for_traces(page, "cpu", 1)
+    assert trace_names(page, "cpu") == ["fab-shenzhen-cpu-01"]
+    assert query_of(page)["range"] == ["6h"]
+
+
+def test_deep_link_opens_the_exact_view(page: Page, demo: Demo) -> None:
+    page.goto(f"{demo.url}/sites/fab-suzhou?node=fab-suzhou-gpu-01&range=15m&refresh=off")
+    wait_for_panels(page)
+    expect(page.locator("#site-node")).to_contain_text("fab-suzhou-gpu-01")
+    expect(page.locator("#site-range input[value='15m']")).to_be_checked()
+    expect(page.locator("#site-refresh")).to_contain_text("关闭")
+    assert trace_names(page, "cpu") == ["fab-suzhou-gpu-01"]
+    assert 0.2 < x_span_hours(page, "cpu") <= 0.26
+
+
+def test_refresh_never_goes_below_the_floor(page: Page, demo: Demo) -> None:
+    page.goto(f"{demo.url}/sites/fab-suzhou?refresh=1s")
+    expect(page.locator("#site-refresh")).to_contain_text("5 秒", timeout=30_000)
+
+
+def test_unknown_and_malformed_sites_are_friendly(page: Page, demo: Demo) -> None:
+    page.goto(f"{demo.url}/sites/fab-nowhere")
+    expect(page.locator("#site-not-found")).to_contain_text("fab-nowhere", timeout=30_000)
+    page.goto(f"{demo.url}/sites/Bad_Name!")
+    expect(page.locator("#site-not-found")).to_be_visible(timeout=30_000)
+
+
+def test_offline_site_shows_unreachable_with_last_data(page: Page, demo: Demo) -> None:
+    page.goto(f"{demo.url}/sites/fab-chengdu")
+    wait_for_panels(page)
+    assert demo.control.post("/_sim/sites/fab-chengdu/offline").status_code == 200
+    try:
+        status = page.locator("#panel-cpu-status .panel-alert")
+        expect(status).to_have_attribute("data-cause", "unreachable", timeout=45_000)
+        expect(status).to_contain_text("站点无法连接")
+        expect(status).to_contain_text("前的数据")
+        expect(page.locator("#panel-gpu-temp-status .panel-alert")).to_have_attribute(
+            "data-cause", "unreachable"
+        )
+        assert len(trace_names(page, "cpu")) == 3  # the last data stays on screen
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "site-page-offline.png"), full_page=True, timeout=60_000)
+    finally:
+        assert demo.control.post("/_sim/sites/fab-chengdu/online").status_code == 200
