@@ -197,53 +197,69 @@ class Poller:
         return record
 
     def _probe(self, site: str) -> Failure | None:
-        """Profile (detected once) and the first task, alone: a site-level failure stops here."""
+        """Profile (detected once) and the first task, alone: a site-level failure stops here.
+
+        Runs in the upstream pool like every other request, so the global cap holds for it too.
+        """
         began = time.perf_counter()
         try:
-            prom = self.access.prometheus(site)
-            _ = prom.profile
+            prom = self._upstream.submit(self._detected, site).result()
         except (KarmadaError, PromQLError) as exc:
             failure = describe_failure(exc, self._clock())
             selfmetrics.record_upstream(site, "instant", failure.cause, time.perf_counter() - began)
             return failure
-        probe_failure = self._run_task(site, prom, PROBE_TASK)
+        old = self.store.panel(site, PROBE_TASK.metric, PROBE_TASK.window)
+        record, probe_failure = self._upstream.submit(self._run_task, site, prom, PROBE_TASK, old).result()
+        self.store.put_panel(record)
         return probe_failure if probe_failure and probe_failure.cause in SITE_LEVEL_CAUSES else None
 
+    def _detected(self, site: str) -> SitePrometheus:
+        prom = self.access.prometheus(site)
+        _ = prom.profile
+        return prom
+
     def _poll_panels(self, site: str) -> Failure | None:
-        """Run every task with at most `per_site_concurrency` in flight; site-level failure if all fail."""
+        """Run every task with at most `per_site_concurrency` in flight; site-level failure if all fail.
+
+        Store reads and writes happen here, in the site's thread and in one transaction, not in
+        the upstream workers: 64 concurrent SQLite writers would hold upstream slots while they
+        queue on the database lock.
+        """
         tasks = [t for t in STANDARD_TASKS if t != PROBE_TASK]
         prom = self.access.prometheus(site)
+        olds = {task: self.store.panel(site, task.metric, task.window) for task in tasks}
         slots = threading.Semaphore(self.budget.per_site_concurrency)
         bucket = self._bucket(site)
-        futures: list[Future[Failure | None]] = []
+        futures: list[Future[tuple[PanelRecord, Failure | None]]] = []
         for task in tasks:
             slots.acquire()
             bucket.take()
-            future = self._upstream.submit(self._run_task, site, prom, task)
+            future = self._upstream.submit(self._run_task, site, prom, task, olds[task])
             future.add_done_callback(lambda _f: slots.release())
             futures.append(future)
         wait(futures)
-        failures = [f.result() for f in futures]
-        real = [f for f in failures if f is not None]
+        outcomes = [f.result() for f in futures]
+        self.store.put_panels([record for record, _ in outcomes])
+        real = [failure for _, failure in outcomes if failure is not None]
         if real and len(real) == len(tasks) and all(f.cause in SITE_LEVEL_CAUSES for f in real):
             return real[0]
         return None
 
-    def _run_task(self, site: str, prom: SitePrometheus, task: Task) -> Failure | None:
+    def _run_task(
+        self, site: str, prom: SitePrometheus, task: Task, old: PanelRecord | None
+    ) -> tuple[PanelRecord, Failure | None]:
+        """One upstream query; the record to store (new data, or the old one with the failure)."""
         began = time.perf_counter()
         kind: selfmetrics.UpstreamKind = "instant" if task.window == NOW_WINDOW else "range"
-        old = self.store.panel(site, task.metric, task.window)
         try:
             record = self._query(site, prom, task, old)
         except (KarmadaError, PromQLError) as exc:
             failure = describe_failure(exc, self._clock())
             selfmetrics.record_upstream(site, kind, failure.cause, time.perf_counter() - began)
             kept = old or PanelRecord(site, task.metric, task.window, None, [], None)
-            self.store.put_panel(replace(kept, failure=failure))
-            return failure
+            return replace(kept, failure=failure), failure
         selfmetrics.record_upstream(site, kind, "ok", time.perf_counter() - began)
-        self.store.put_panel(record)
-        return None
+        return record, None
 
     def _query(self, site: str, prom: SitePrometheus, task: Task, old: PanelRecord | None) -> PanelRecord:
         now = self._clock()

@@ -80,6 +80,12 @@ class SnapshotStore:
     def panel(self, site: str, metric: str, window: str, node: str | None = None) -> PanelRecord | None:
         return self.panel_at(panel_key(site, metric, window, node))
 
+    def put_panels(self, records: list[PanelRecord]) -> None:
+        """Several panels in one SQLite transaction (one lock round instead of one per panel)."""
+        with self.cache.transact():
+            for record in records:
+                self.put_panel(record)
+
     def put_panel_at(self, key: str, record: PanelRecord, expire: float | None = None) -> None:
         self.put_raw(key, to_plain(record), expire)
 

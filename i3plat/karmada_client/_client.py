@@ -82,6 +82,12 @@ def _int_arg(field: str, value: object, lo: int, hi: int) -> int:
     return value
 
 
+CONNECTION_LIMITS = httpx.Limits(max_connections=160, max_keepalive_connections=160, keepalive_expiry=30)
+"""Above the poller's 64 concurrent requests plus web traffic: httpx's default keeps only 20 idle
+connections, so half the requests paid a new TLS handshake and queued requests could be handed
+a connection the pool was closing (httpcore#1110)."""
+
+
 class KarmadaClient:
     """Synchronous client of the Karmada API (clusters, cluster proxy, member service proxy).
 
@@ -108,7 +114,9 @@ class KarmadaClient:
         self._transport = (
             transport
             if transport is not None
-            else httpx.HTTPTransport(verify=self._ssl, proxy=config.proxy_url, trust_env=False)
+            else httpx.HTTPTransport(
+                verify=self._ssl, proxy=config.proxy_url, trust_env=False, limits=CONNECTION_LIMITS
+            )
         )
         self._client = self._new_client(config.server, _BorrowedTransport(self._transport), self._timeout)
         self._server_path = httpx.URL(config.server).raw_path.decode("ascii").rstrip("/")
