@@ -7,7 +7,8 @@ bucket per site so a room of engineers following logs cannot flood a factory's A
 
 Follow mode asks for a `sinceSeconds` window rounded up to a few fixed sizes, so viewers that
 follow the same container share one cached answer; the new lines are picked out by their
-kubelet timestamp (`timestamps=true`) against a cursor the page keeps.
+kubelet timestamp (`timestamps=true`) against a cursor the page keeps (in the browser, with
+the nanosecond timestamp as a string: see `cursor_to_plain`).
 """
 
 from __future__ import annotations
@@ -186,6 +187,29 @@ def advance(cursor: FollowCursor | None, lines: Sequence[LogLine]) -> FollowCurs
     if cursor is not None and cursor.after_ns == newest:
         seen = [*cursor.seen, *seen]
     return FollowCursor(newest, seen[-50:])
+
+
+def cursor_to_plain(cursor: FollowCursor | None) -> list[Any] | None:
+    """The cursor as the browser keeps it (a dcc.Store), the timestamp as a decimal string.
+
+    A nanosecond timestamp (~1.8e18) is far above 2**53: as a JSON number the browser would
+    parse it into a double and send back a value up to ~128 ns off. Rounded down, the newest line
+    shown is "after" the cursor again and the next follow poll repeats it.
+    """
+    return None if cursor is None else [str(cursor.after_ns), list(cursor.seen)]
+
+
+def cursor_from_plain(raw: Any) -> FollowCursor | None:
+    """The cursor `cursor_to_plain` made, back from the browser; ValueError if malformed."""
+    if not raw:
+        return None
+    try:
+        after, seen = raw
+    except (TypeError, ValueError):
+        raise ValueError(f"not a follow cursor: {raw!r}") from None
+    if isinstance(after, bool) or not isinstance(after, str | int) or not isinstance(seen, list):
+        raise ValueError(f"not a follow cursor: {raw!r}")
+    return FollowCursor(int(after), [str(text) for text in seen])
 
 
 def follow_window(gap_seconds: float) -> int:

@@ -20,9 +20,10 @@ from i3plat.collector.logs import (
     DEFAULT_TAIL,
     MAX_LINES,
     TAIL_CHOICES,
-    FollowCursor,
     PodLogs,
     advance,
+    cursor_from_plain,
+    cursor_to_plain,
 )
 from i3plat.collector.ondemand import OnDemandRateLimited
 from i3plat.components.log_view import (
@@ -251,7 +252,7 @@ def load_log(view: dict[str, Any]) -> tuple[Any, Any, Any]:
         notes.insert(0, t("The log is empty."))
     status = [fetched_text(record.fetched_at, t), *notes]
     state = {
-        "cursor": None if cursor is None else [cursor.after_ns, cursor.seen],
+        "cursor": cursor_to_plain(cursor),
         "chunks": [len(record.lines)],
         "polled_at": record.fetched_at or time.time(),  # the data's age, not ours: it may be cached
     }
@@ -274,7 +275,10 @@ def follow_log(_n: int | None, view: dict[str, Any], state: dict[str, Any] | Non
         raise dash.exceptions.PreventUpdate
     now = time.time()
     raw = state.get("cursor")
-    cursor = FollowCursor(raw[0], list(raw[1])) if raw else None
+    try:
+        cursor = cursor_from_plain(raw)
+    except ValueError:
+        raise dash.exceptions.PreventUpdate from None  # not ours (an old tab): wait for a reload
     try:
         record = _service().follow(
             view["site"], view["ns"], view["pod"], container=view["container"], cursor=cursor,
@@ -287,7 +291,7 @@ def follow_log(_n: int | None, view: dict[str, Any], state: dict[str, Any] | Non
     new_cursor = advance(cursor, record.lines)
     incoming = {
         "base": raw,
-        "cursor": None if new_cursor is None else [new_cursor.after_ns, new_cursor.seen],
+        "cursor": cursor_to_plain(new_cursor),
         "text": render_lines(record.lines, view["ts"]),
         "n": len(record.lines),
         "max": MAX_LINES,

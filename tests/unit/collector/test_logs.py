@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,8 @@ from i3plat.collector.logs import (
     PodLogs,
     advance,
     cap_lines,
+    cursor_from_plain,
+    cursor_to_plain,
     follow_window,
     new_since,
     parse_log_line,
@@ -124,6 +127,41 @@ def test_follow_cursor_dedupes_lines_at_the_same_instant() -> None:
     assert [x.text for x in fresh] == ["d", "e"]
     assert advance(cursor, fresh) == FollowCursor(3, ["e"])
     assert advance(cursor, []) is cursor
+
+
+def _through_the_browser(plain: Any) -> Any:
+    """What a dcc.Store gives back: JSON numbers become doubles (as in JavaScript)."""
+    return json.loads(json.dumps(plain), parse_int=float)
+
+
+def test_follow_cursor_survives_the_browser_without_repeating_the_newest_line() -> None:
+    # Nanosecond kubelet timestamps (~1.8e18) are above 2**53: as a JSON number the cursor came
+    # back from the browser up to 128 ns early, so the newest line shown was "new" again.
+    newest = 1_796_000_000 * 10**9 + 123_456_789
+    assert float(newest) < newest  # this one rounds down, as half of them do
+    shown = [LogLine(newest - 2 * 10**9, "older"), LogLine(newest, "newest")]
+    window = [*shown, LogLine(newest + 2 * 10**9, "next")]
+
+    legacy = _through_the_browser([newest, ["newest"]])  # the old int form, to show the bug
+    rounded = FollowCursor(int(legacy[0]), legacy[1])
+    assert [x.text for x in new_since(window, rounded)] == ["newest", "next"]
+
+    plain = _through_the_browser(cursor_to_plain(advance(None, shown)))
+    assert plain == [str(newest), ["newest"]]
+    cursor = cursor_from_plain(plain)
+    assert cursor == FollowCursor(newest, ["newest"])
+    assert [x.text for x in new_since(window, cursor)] == ["next"]
+    assert cursor_from_plain(_through_the_browser(cursor_to_plain(advance(cursor, window)))) == (
+        FollowCursor(newest + 2 * 10**9, ["next"])
+    )
+
+
+def test_follow_cursor_from_the_browser_is_checked() -> None:
+    assert cursor_to_plain(None) is None and cursor_from_plain(None) is None
+    assert cursor_from_plain([5, ["a"]]) == FollowCursor(5, ["a"])
+    for bad in (["x", []], [True, []], ["5"], ["5", "a"], [1.5, []], "5"):
+        with pytest.raises(ValueError):
+            cursor_from_plain(bad)
 
 
 def test_follow_windows_round_up_so_followers_share_answers() -> None:
