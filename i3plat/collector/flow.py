@@ -48,6 +48,23 @@ class TokenBucket:
                 time.sleep(wait)
 
 
+class SiteBuckets:
+    """One TokenBucket per site, made on first use: each site gets its own budget."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._buckets: dict[str, TokenBucket] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, site: str) -> TokenBucket:
+        with self._lock:
+            bucket = self._buckets.get(site)
+            if bucket is None:
+                bucket = self._buckets[site] = TokenBucket(self.rate, self.burst)
+            return bucket
+
+
 class SingleFlight(Generic[T]):
     """Concurrent calls with the same key share one execution and its result (or exception)."""
 

@@ -14,7 +14,6 @@ the nanosecond timestamp as a string: see `cursor_to_plain`).
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -22,7 +21,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from i3plat.collector.access import SiteAccess
-from i3plat.collector.flow import SingleFlight, TokenBucket
+from i3plat.collector.flow import SingleFlight, SiteBuckets
 from i3plat.collector.ondemand import OnDemandRateLimited
 from i3plat.collector.records import SCHEMA, Failure, describe_failure, failure_from_plain
 from i3plat.collector.store import SnapshotStore
@@ -277,12 +276,9 @@ class PodLogs:
     ) -> None:
         self.access = access
         self.store = store
-        self._rate = rate_per_site
-        self._burst = burst_per_site
         self._clock = clock
         self._flights: SingleFlight[Any] = SingleFlight()
-        self._buckets: dict[str, TokenBucket] = {}
-        self._lock = threading.Lock()
+        self._bucket = SiteBuckets(rate_per_site, burst_per_site)
 
     def namespaces(self, site: str) -> NamespaceList:
         validate_name("cluster", site)
@@ -376,13 +372,6 @@ class PodLogs:
         )  # fmt: skip
 
     # ---------------------------------------------------------------------------- machinery
-
-    def _bucket(self, site: str) -> TokenBucket:
-        with self._lock:
-            bucket = self._buckets.get(site)
-            if bucket is None:
-                bucket = self._buckets[site] = TokenBucket(self._rate, self._burst)
-            return bucket
 
     def _cached(
         self,

@@ -7,14 +7,13 @@ and each site has its own budget so one curious engineer cannot flood a factory'
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
 
 from i3plat.collector import selfmetrics
 from i3plat.collector.access import SiteAccess
-from i3plat.collector.flow import SingleFlight, TokenBucket
+from i3plat.collector.flow import SingleFlight, SiteBuckets
 from i3plat.collector.records import SCHEMA, PanelRecord, SeriesRecord, describe_failure
 from i3plat.collector.store import SnapshotStore
 from i3plat.karmada_client import KarmadaError
@@ -61,19 +60,9 @@ class OnDemandQueries:
         self.access = access
         self.store = store
         self.poll_interval = poll_interval
-        self._rate = rate_per_site
-        self._burst = burst_per_site
         self._clock = clock
         self._flights: SingleFlight[PanelRecord] = SingleFlight()
-        self._buckets: dict[str, TokenBucket] = {}
-        self._lock = threading.Lock()
-
-    def _bucket(self, site: str) -> TokenBucket:
-        with self._lock:
-            bucket = self._buckets.get(site)
-            if bucket is None:
-                bucket = self._buckets[site] = TokenBucket(self._rate, self._burst)
-            return bucket
+        self._bucket = SiteBuckets(rate_per_site, burst_per_site)
 
     def series(
         self,

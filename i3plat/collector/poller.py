@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, replace
 from i3plat.collector import selfmetrics
 from i3plat.collector.access import SiteAccess
 from i3plat.collector.fleet import summarise_cluster
-from i3plat.collector.flow import TokenBucket
+from i3plat.collector.flow import SiteBuckets
 from i3plat.collector.merge import incremental_start, merge_series
 from i3plat.collector.records import (
     Failure,
@@ -113,7 +113,7 @@ class Poller:
             self.budget.global_concurrency, thread_name_prefix="i3plat-upstream"
         )
         self._states: dict[str, SiteState] = {}
-        self._buckets: dict[str, TokenBucket] = {}
+        self._bucket = SiteBuckets(self.budget.per_site_qps, max(1.0, self.budget.per_site_qps))
         self._site_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
@@ -173,14 +173,6 @@ class Poller:
     def _state(self, site: str) -> SiteState:
         with self._lock:
             return self._states.setdefault(site, SiteState())
-
-    def _bucket(self, site: str) -> TokenBucket:
-        with self._lock:
-            bucket = self._buckets.get(site)
-            if bucket is None:
-                per_site = self.budget.per_site_qps
-                bucket = self._buckets[site] = TokenBucket(per_site, max(1.0, per_site))
-            return bucket
 
     def poll_site(self, site: str) -> SiteRecord | None:
         """One poll of the standard set; skipped (returns None) while the site is backing off."""
