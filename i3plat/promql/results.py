@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -243,28 +243,27 @@ def _result_list(raw: Any) -> list[Any]:
     return raw
 
 
-def _parse_vector(raw: Any) -> tuple[Series, ...]:
+def _parse_series_list(
+    raw: Any, key: str, points: Callable[[Any, str], tuple[array[float], array[float]]]
+) -> tuple[Series, ...]:
+    """Vector and matrix results differ only in the key of their points and how many there are."""
     out = []
     for i, item in enumerate(_result_list(raw)):
         field = f"data.result[{i}]"
         entry = _entry(item, field)
-        if "value" not in entry:
-            raise _shape_error(f"{field}.value", "missing")
-        times, values = _single(entry["value"], f"{field}.value")
+        if key not in entry:
+            raise _shape_error(f"{field}.{key}", "missing")
+        times, values = points(entry[key], f"{field}.{key}")
         out.append(Series(_labels(entry.get("metric", {}), f"{field}.metric"), times, values))
     return tuple(out)
+
+
+def _parse_vector(raw: Any) -> tuple[Series, ...]:
+    return _parse_series_list(raw, "value", _single)
 
 
 def _parse_matrix(raw: Any) -> tuple[Series, ...]:
-    out = []
-    for i, item in enumerate(_result_list(raw)):
-        field = f"data.result[{i}]"
-        entry = _entry(item, field)
-        if "values" not in entry:
-            raise _shape_error(f"{field}.values", "missing")
-        times, values = _columns(entry["values"], f"{field}.values")
-        out.append(Series(_labels(entry.get("metric", {}), f"{field}.metric"), times, values))
-    return tuple(out)
+    return _parse_series_list(raw, "values", _columns)
 
 
 def _parse_scalar(raw: Any) -> tuple[Series, ...]:
