@@ -29,6 +29,7 @@ from ._paths import (
     service_proxy_path,
     validate_name,
 )
+from ._pool import ShardedTransport
 from ._tls import TokenAuth, build_ssl_context
 
 __all__ = ["DEFAULT_TIMEOUT", "KarmadaClient"]
@@ -82,10 +83,12 @@ def _int_arg(field: str, value: object, lo: int, hi: int) -> int:
     return value
 
 
-CONNECTION_LIMITS = httpx.Limits(max_connections=160, max_keepalive_connections=160, keepalive_expiry=30)
-"""Above the poller's 64 concurrent requests plus web traffic: httpx's default keeps only 20 idle
-connections, so half the requests paid a new TLS handshake and queued requests could be handed
-a connection the pool was closing (httpcore#1110)."""
+POOL_SHARDS = 10
+CONNECTION_LIMITS = httpx.Limits(max_connections=16, max_keepalive_connections=16, keepalive_expiry=30)
+"""Per shard (`_pool.ShardedTransport`); 160 in all, above the poller's 64 concurrent requests plus
+web traffic. Every connection may stay idle: httpx's default keeps only 20 idle connections, so
+half the requests paid a new TLS handshake and queued requests could be handed a connection the
+pool was closing (httpcore#1110)."""
 
 
 class KarmadaClient:
@@ -114,8 +117,11 @@ class KarmadaClient:
         self._transport = (
             transport
             if transport is not None
-            else httpx.HTTPTransport(
-                verify=self._ssl, proxy=config.proxy_url, trust_env=False, limits=CONNECTION_LIMITS
+            else ShardedTransport(
+                lambda: httpx.HTTPTransport(
+                    verify=self._ssl, proxy=config.proxy_url, trust_env=False, limits=CONNECTION_LIMITS
+                ),
+                POOL_SHARDS,
             )
         )
         self._client = self._new_client(config.server, _BorrowedTransport(self._transport), self._timeout)
