@@ -3,7 +3,9 @@
 Every site gets `set_latency(site, 0.1)` in the simulated Karmada cluster proxy, so each upstream
 request costs 100 ms of waiting, like a far-away factory. Behind the proxy each site has a trivial
 `PrometheusBackend` (`FastBackend` below) that answers every /api/v1/query and /query_range with a
-tiny valid vector/matrix and /api/v1/status/config with `scrape_interval: 15s`: this benchmark
+tiny valid vector/matrix (one series per sub-query of a combined query: the poller sends each
+window's metrics as one request, `promql.batch`) and /api/v1/status/config with
+`scrape_interval: 15s`: this benchmark
 measures the poller's concurrency (global cap, per-site budget, thread pools, store writes), not
 PromQL evaluation.
 
@@ -37,6 +39,7 @@ import json
 import math
 import multiprocessing as mp
 import os
+import re
 import statistics
 import tempfile
 import threading
@@ -53,10 +56,13 @@ from i3plat.app import build_services
 from i3plat.collector.poller import STANDARD_TASKS, PollBudget, Poller
 from i3plat.collector.records import SiteRecord
 from i3plat.federation_sim import BackendResponse, FederationConfig, SiteSpec, start_federation
+from i3plat.promql.batch import BATCH_LABEL
 from i3plat.settings import Settings
 
 CONFIG_YAML = "global:\n  scrape_interval: 15s\n  evaluation_interval: 15s\nscrape_configs: []\n"
 LABELS = {"job": "node-exporter", "instance": "n1", "nodename": "n1", "node": "n1", "Hostname": "n1"}
+BATCH_TAG = re.compile(r'"' + BATCH_LABEL + r'", "(\d+)"')
+"""The tags of a combined query (`promql.batch`): one series per sub-query comes back."""
 
 
 class Tracker:
@@ -123,13 +129,14 @@ class FastBackend:
         if path == "/api/v1/status/config":
             return ok({"yaml": CONFIG_YAML})
         form = parse_qs(query_string) | parse_qs(body.decode("latin-1"))
+        tags = [{**LABELS, BATCH_LABEL: t} for t in BATCH_TAG.findall(form.get("query", [""])[0])] or [LABELS]
         if path == "/api/v1/query":
             at = float(form.get("time", [time.time()])[0])
-            return ok({"resultType": "vector", "result": [{"metric": LABELS, "value": [at, "0.5"]}]})
+            return ok({"resultType": "vector", "result": [{"metric": m, "value": [at, "0.5"]} for m in tags]})
         if path == "/api/v1/query_range":
             start, end = float(form["start"][0]), float(form["end"][0])
             points = [[start, "0.5"], [end, "0.5"]] if end > start else [[end, "0.5"]]
-            return ok({"resultType": "matrix", "result": [{"metric": LABELS, "values": points}]})
+            return ok({"resultType": "matrix", "result": [{"metric": m, "values": points} for m in tags]})
         return BackendResponse(404, "text/plain; charset=utf-8", b"404 page not found\n")
 
     def close(self) -> None:
@@ -242,7 +249,8 @@ def main() -> None:
         "bench": "poll_cycle",
         "sites": args.sites,
         "latency_s": args.latency,
-        "tasks_per_site": len(STANDARD_TASKS),
+        "metrics_per_site": len(STANDARD_TASKS),
+        "requests_per_site": round(requests / args.sites, 2),
         "global_concurrency": budget.global_concurrency,
         "per_site_concurrency": budget.per_site_concurrency,
         "per_site_qps": budget.per_site_qps,

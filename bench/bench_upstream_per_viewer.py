@@ -14,7 +14,8 @@ the simulator (every proxied request naming a site). Target: per-minute ratio 50
 viewer ≤ 1.1. A low ratio is no win if the poller fell behind under the API load, so the site
 polls are also counted (from the console's snapshot store, read-only): `site_polls_in_window`
 (vs `scheduled_site_polls_per_phase`, → `poller_kept_up`) and, after the viewers stopped and the
-sites went quiet again, `upstream_per_site_poll` (len(STANDARD_TASKS) plus the odd 6 h
+sites went quiet again, `upstream_per_site_poll` (len(STANDARD_WINDOWS): one combined query per
+window, plus the odd 6 h
 on-demand query; it would grow if viewers caused upstream requests).
 
     .venv/bin/python bench/bench_upstream_per_viewer.py [--sites 3] [--viewers 50] [--seconds 60]
@@ -40,7 +41,7 @@ from typing import IO, Any
 
 import httpx
 
-from i3plat.collector.poller import STANDARD_TASKS
+from i3plat.collector.poller import STANDARD_WINDOWS
 from i3plat.collector.store import SnapshotStore
 from i3plat.federation_sim import FederationConfig, RunningFederation, SiteSpec, start_federation
 from i3plat.federation_sim.backends import backend_factory_for
@@ -262,7 +263,7 @@ def main() -> None:
         "view_every_s": args.view_every,
         "api_paths_per_view": 1 + 5 * args.sites,
         "scheduled_site_polls_per_phase": polls * args.sites,
-        "poller_only_requests_per_phase": polls * len(STANDARD_TASKS) * args.sites,
+        "poller_only_requests_per_phase": polls * len(STANDARD_WINDOWS) * args.sites,
         "one": one,
         "many": many,
         "ratio_many_vs_one": round(ratio, 3),

@@ -12,8 +12,9 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
+from typing import TypeVar
 
 from i3plat.collector import selfmetrics
 from i3plat.collector.access import SiteAccess
@@ -43,6 +44,7 @@ from i3plat.promql.site import MetricResult, SitePrometheus
 from i3plat.promql.timerange import plan_range
 from i3plat.settings import Settings
 
+T = TypeVar("T")
 SITE_LEVEL_CAUSES = frozenset({"unreachable", "forbidden", "no_endpoints", "timeout"})
 """Causes that mean the site as a whole cannot be polled now (not just one query)."""
 
@@ -70,22 +72,32 @@ class Task:
     metric: str
 
 
-STANDARD_TASKS = tuple(Task(NOW_WINDOW, m) for m in NOW_METRICS) + tuple(
-    Task(LIVE_WINDOW, m) for m in LIVE_METRICS
-)
-PROBE_TASK = Task(NOW_WINDOW, "k8s.nodes.total")
+STANDARD_WINDOWS = ((NOW_WINDOW, NOW_METRICS), (LIVE_WINDOW, LIVE_METRICS))
+"""Polled in this order, one combined request per window (`promql.batch`)."""
+STANDARD_TASKS = tuple(Task(window, m) for window, metrics in STANDARD_WINDOWS for m in metrics)
 NODE_NAME_SOURCES = (
     (LIVE_WINDOW, "k8s.pods.node"),
     (LIVE_WINDOW, "cpu.util.node"),
     (NOW_WINDOW, "k8s.node.ready"),
 )
-"""Asked first and alone each poll: if the site is down, one request finds out, not thirty."""
+"""Panels whose series name the site's nodes (read back from the store, no extra request)."""
 
 
 def backoff_delay(failures: int, interval: float, cap: float, rng: random.Random) -> float:
     """Exponential (interval, 2×, 4×… up to cap) with jitter in the upper half, so sites desync."""
     ceiling = min(cap, interval * 2 ** max(0, failures - 1))
     return rng.uniform(ceiling / 2, ceiling)
+
+
+def same_grid(old: PanelRecord | None, step: int) -> PanelRecord | None:
+    """The stored live window if new points can be merged into it (same step, fetched before)."""
+    return old if old is not None and old.step == step and old.fetched_at is not None else None
+
+
+def kept_with(old: PanelRecord | None, task: Task, site: str, failure: Failure) -> PanelRecord:
+    """The last good record (or an empty one) carrying the latest failure: values are never lost."""
+    kept = old or PanelRecord(site, task.metric, task.window, None, [], None)
+    return replace(kept, failure=failure)
 
 
 def to_records(result: MetricResult) -> list[SeriesRecord]:
@@ -109,9 +121,7 @@ class Poller:
         self.budget = budget or PollBudget()
         self._clock = clock
         self._rng = rng or random.Random()
-        self._upstream = ThreadPoolExecutor(
-            self.budget.global_concurrency, thread_name_prefix="i3plat-upstream"
-        )
+        self._slots = threading.BoundedSemaphore(self.budget.global_concurrency)
         self._states: dict[str, SiteState] = {}
         self._bucket = SiteBuckets(self.budget.per_site_qps, max(1.0, self.budget.per_site_qps))
         self._site_locks: dict[str, threading.Lock] = {}
@@ -122,7 +132,7 @@ class Poller:
         return self.settings.poll_interval
 
     def close(self) -> None:
-        self._upstream.shutdown(wait=False, cancel_futures=True)
+        """Nothing to release: requests run in the callers' threads (kept for symmetry)."""
 
     # ------------------------------------------------------------------ fleet
 
@@ -181,95 +191,112 @@ class Poller:
         if state.backoff_until is not None and now < state.backoff_until:
             return None
         began = time.perf_counter()
-        failure = self._probe(site)
-        if failure is None:
-            failure = self._poll_panels(site)
+        failure = self._poll_windows(site)
         record = self._finish(site, state, failure)
         selfmetrics.record_poll_site(site, time.perf_counter() - began)
         return record
 
-    def _probe(self, site: str) -> Failure | None:
-        """Profile (detected once) and the first task, alone: a site-level failure stops here.
+    def _poll_windows(self, site: str) -> Failure | None:
+        """The profile (detected once), then instant values, then live windows: one request each.
 
-        Runs in the upstream pool like every other request, so the global cap holds for it too.
+        The instant batch goes first and alone: if the site is down, one request finds out.
         """
-        began = time.perf_counter()
         try:
-            prom = self._upstream.submit(self._detected, site).result()
+            prom = self._send(site, "instant", lambda: self._detected(site))
         except (KarmadaError, PromQLError) as exc:
-            failure = describe_failure(exc, self._clock())
-            selfmetrics.record_upstream(site, "instant", failure.cause, time.perf_counter() - began)
-            return failure
-        old = self.store.panel(site, PROBE_TASK.metric, PROBE_TASK.window)
-        record, probe_failure = self._upstream.submit(self._run_task, site, prom, PROBE_TASK, old).result()
-        self.store.put_panel(record)
-        return probe_failure if probe_failure and probe_failure.cause in SITE_LEVEL_CAUSES else None
+            return describe_failure(exc, self._clock())
+        for window, metrics in STANDARD_WINDOWS:
+            failure = self._poll_window(site, prom, [Task(window, m) for m in metrics])
+            if failure is not None:
+                return failure
+        return None
 
     def _detected(self, site: str) -> SitePrometheus:
         prom = self.access.prometheus(site)
         _ = prom.profile
         return prom
 
-    def _poll_panels(self, site: str) -> Failure | None:
-        """Run every task with at most `per_site_concurrency` in flight; site-level failure if all fail.
+    def _send(self, site: str, kind: selfmetrics.UpstreamKind, call: Callable[[], T]) -> T:
+        """The poller's one way upstream: the site's rate, the global cap, self-metrics."""
+        self._bucket(site).take()
+        with self._slots:
+            began = time.perf_counter()
+            try:
+                result = call()
+            except (KarmadaError, PromQLError) as exc:
+                cause = describe_failure(exc, self._clock()).cause
+                selfmetrics.record_upstream(site, kind, cause, time.perf_counter() - began)
+                raise
+        selfmetrics.record_upstream(site, kind, "ok", time.perf_counter() - began)
+        return result
 
-        Store reads and writes happen here, in the site's thread and in one transaction, not in
-        the upstream workers: 64 concurrent SQLite writers would hold upstream slots while they
-        queue on the database lock.
+    def _poll_window(self, site: str, prom: SitePrometheus, tasks: list[Task]) -> Failure | None:
+        """All tasks of one window in one request; one by one if that request is a query error.
+
+        One broken template must not blank the others, so a combined query that Prometheus
+        rejects is retried metric by metric and each failure stays with its own panel. Returns
+        the site-level failure when nothing could be fetched for a site-wide reason.
         """
-        tasks = [t for t in STANDARD_TASKS if t != PROBE_TASK]
-        prom = self.access.prometheus(site)
         olds = {task: self.store.panel(site, task.metric, task.window) for task in tasks}
-        slots = threading.Semaphore(self.budget.per_site_concurrency)
-        bucket = self._bucket(site)
-        futures: list[Future[tuple[PanelRecord, Failure | None]]] = []
-        for task in tasks:
-            slots.acquire()
-            bucket.take()
-            future = self._upstream.submit(self._run_task, site, prom, task, olds[task])
-            future.add_done_callback(lambda _f: slots.release())
-            futures.append(future)
-        wait(futures)
-        outcomes = [f.result() for f in futures]
+        kind: selfmetrics.UpstreamKind = "instant" if tasks[0].window == NOW_WINDOW else "range"
+        try:
+            records = self._send(site, kind, lambda: self._query_batch(site, prom, tasks, olds))
+            outcomes: list[tuple[PanelRecord, Failure | None]] = [(r, None) for r in records]
+        except (KarmadaError, PromQLError) as exc:
+            failure = describe_failure(exc, self._clock())
+            if failure.cause == "query_error" and len(tasks) > 1:
+                outcomes = self._poll_singly(site, prom, tasks, olds)
+            else:
+                outcomes = [(kept_with(olds[t], t, site, failure), failure) for t in tasks]
         self.store.put_panels([record for record, _ in outcomes])
-        real = [failure for _, failure in outcomes if failure is not None]
-        if real and len(real) == len(tasks) and all(f.cause in SITE_LEVEL_CAUSES for f in real):
-            return real[0]
+        failures = [failure for _, failure in outcomes if failure is not None]
+        if len(failures) == len(tasks) and all(f.cause in SITE_LEVEL_CAUSES for f in failures):
+            return failures[0]
         return None
+
+    def _poll_singly(
+        self, site: str, prom: SitePrometheus, tasks: list[Task], olds: dict[Task, PanelRecord | None]
+    ) -> list[tuple[PanelRecord, Failure | None]]:
+        with ThreadPoolExecutor(self.budget.per_site_concurrency, thread_name_prefix="i3plat-single") as pool:
+            return list(pool.map(lambda task: self._run_task(site, prom, task, olds[task]), tasks))
 
     def _run_task(
         self, site: str, prom: SitePrometheus, task: Task, old: PanelRecord | None
     ) -> tuple[PanelRecord, Failure | None]:
-        """One upstream query; the record to store (new data, or the old one with the failure)."""
-        began = time.perf_counter()
+        """One metric alone; the record to store (new data, or the old one with the failure)."""
         kind: selfmetrics.UpstreamKind = "instant" if task.window == NOW_WINDOW else "range"
         try:
-            record = self._query(site, prom, task, old)
+            [record] = self._send(site, kind, lambda: self._query_batch(site, prom, [task], {task: old}))
         except (KarmadaError, PromQLError) as exc:
             failure = describe_failure(exc, self._clock())
-            selfmetrics.record_upstream(site, kind, failure.cause, time.perf_counter() - began)
-            kept = old or PanelRecord(site, task.metric, task.window, None, [], None)
-            return replace(kept, failure=failure), failure
-        selfmetrics.record_upstream(site, kind, "ok", time.perf_counter() - began)
+            return kept_with(old, task, site, failure), failure
         return record, None
 
-    def _query(self, site: str, prom: SitePrometheus, task: Task, old: PanelRecord | None) -> PanelRecord:
+    def _query_batch(
+        self, site: str, prom: SitePrometheus, tasks: list[Task], olds: dict[Task, PanelRecord | None]
+    ) -> list[PanelRecord]:
         now = self._clock()
-        if task.window == NOW_WINDOW:
-            result = prom.instant(task.metric)
-            return PanelRecord(site, task.metric, NOW_WINDOW, None, to_records(result), now)
+        metrics = [task.metric for task in tasks]
+        if tasks[0].window == NOW_WINDOW:
+            results = prom.instant_batch(metrics)
+            return [PanelRecord(site, m, NOW_WINDOW, None, to_records(results[m]), now) for m in metrics]
         window = plan_range(
             now - LIVE_SECONDS, now, max_points=LIVE_MAX_POINTS, scrape_interval=prom.profile.scrape_interval
         )
-        same_grid = old is not None and old.step == window.step and old.fetched_at is not None
-        start = incremental_start(old.end if same_grid and old else None, window.start, window.step)
-        result = prom.range(task.metric, start=start, end=window.end, step=window.step, now=now)
-        merged = merge_series(
-            old.series if same_grid and old else [], to_records(result), window.start, start
+        kept = {task: same_grid(olds[task], window.step) for task in tasks}
+        start = min(
+            incremental_start(old.end if old else None, window.start, window.step) for old in kept.values()
         )
-        return PanelRecord(
-            site, task.metric, LIVE_WINDOW, window.step, merged, now, None, None, window.start, window.end
-        )
+        results = prom.range_batch(metrics, start=start, end=window.end, step=window.step, now=now)
+        records = []
+        for task, old in kept.items():
+            merged = merge_series(
+                old.series if old else [], to_records(results[task.metric]), window.start, start
+            )
+            records.append(PanelRecord(
+                site, task.metric, LIVE_WINDOW, window.step, merged, now, None, None, window.start, window.end
+            ))  # fmt: skip
+        return records
 
     def _finish(self, site: str, state: SiteState, failure: Failure | None) -> SiteRecord:
         now = self._clock()
@@ -323,7 +350,8 @@ class Poller:
         """Refresh the fleet and poll every site in parallel (one cycle; tests and benchmarks)."""
         began = time.perf_counter()
         fleet = self.refresh_fleet()
-        with ThreadPoolExecutor(max(1, min(256, len(fleet.sites))), thread_name_prefix="i3plat-site") as pool:
+        workers = max(1, min(self.budget.global_concurrency, len(fleet.sites)))
+        with ThreadPoolExecutor(workers, thread_name_prefix="i3plat-site") as pool:
             results = dict(zip(fleet.sites, pool.map(self.poll_site, fleet.sites), strict=True))
         selfmetrics.record_poll_cycle(time.perf_counter() - began)
         return results

@@ -7,7 +7,7 @@ series with their fetch time next to the newest failure.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from i3plat.karmada_client import KarmadaError
@@ -123,10 +123,6 @@ class FleetRecord:
     sites: list[str]
     fetched_at: float | None
     failure: Failure | None = None
-
-
-def to_plain(record: Any) -> dict[str, Any]:
-    return asdict(record)
 
 
 def failure_from_plain(data: dict[str, Any] | None) -> Failure | None:

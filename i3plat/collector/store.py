@@ -21,7 +21,6 @@ from i3plat.collector.records import (
     fleet_from_plain,
     panel_from_plain,
     site_from_plain,
-    to_plain,
 )
 
 VALUE_IN_SQLITE_BELOW = 1 << 20
@@ -54,6 +53,8 @@ class SnapshotStore:
         self.cache.close()
 
     def put_raw(self, key: str, value: Any, expire: float | None = None) -> None:
+        """`value` may be a record: orjson writes dataclasses itself, as `asdict` would but without
+        its deep copy of every series (which cost the poller more than its HTTP requests)."""
         self.cache.set(key, orjson.dumps(value), expire=expire)
 
     def get_raw(self, key: str) -> Any | None:
@@ -61,14 +62,14 @@ class SnapshotStore:
         return None if blob is None else orjson.loads(blob)
 
     def put_fleet(self, record: FleetRecord) -> None:
-        self.put_raw(fleet_key(), to_plain(record))
+        self.put_raw(fleet_key(), record)
 
     def fleet(self) -> FleetRecord | None:
         data = self.get_raw(fleet_key())
         return None if data is None else fleet_from_plain(data)
 
     def put_site(self, record: SiteRecord) -> None:
-        self.put_raw(site_key(record.site), to_plain(record))
+        self.put_raw(site_key(record.site), record)
 
     def site(self, site: str) -> SiteRecord | None:
         data = self.get_raw(site_key(site))
@@ -87,7 +88,7 @@ class SnapshotStore:
                 self.put_panel(record)
 
     def put_panel_at(self, key: str, record: PanelRecord, expire: float | None = None) -> None:
-        self.put_raw(key, to_plain(record), expire)
+        self.put_raw(key, record, expire)
 
     def panel_at(self, key: str) -> PanelRecord | None:
         data = self.get_raw(key)

@@ -8,7 +8,8 @@ views) while the simulator counts every proxied request.
 Counting covers whole poll cycles, so scheduler jitter or a poll slowed down by the load cannot
 flake it: each site is counted from the end of one of its polls (or from now, when none is under
 way) to the end of its second poll after that. Each phase therefore holds exactly two polls of
-every site, `2 × len(STANDARD_TASKS) × sites` requests if the viewers cause none. If the series
+every site, `2 × len(STANDARD_WINDOWS) × sites` requests if the viewers cause none (one
+combined query per window and site). If the series
 route asked upstream for live windows (on demand), even one client would touch dozens of new query
 keys per phase and the count would jump well past 10 % (checked by hand: +25-40 %, plus 429s).
 """
@@ -28,7 +29,7 @@ import httpx
 import pytest
 
 from i3plat.app import build_services, create_app
-from i3plat.collector.poller import STANDARD_TASKS
+from i3plat.collector.poller import STANDARD_WINDOWS
 from i3plat.collector.service import build_poller_service
 from i3plat.collector.standard import LIVE_METRICS
 from i3plat.federation_sim import RunningFederation
@@ -208,7 +209,7 @@ def test_thirty_viewers_cost_the_sites_what_one_does(console: Console, federatio
 
     per_site = {"1 client": one_site, "30 clients": many_site}
     totals = {phase: sum(sites.values()) for phase, sites in per_site.items()}
-    expected = CYCLES * len(STANDARD_TASKS) * len(SITE_NAMES)
+    expected = CYCLES * len(STANDARD_WINDOWS) * len(SITE_NAMES)
     report = f"upstream {per_site}, poller alone {expected}; API answers {one_statuses}, {many_statuses}"
     assert set(one_statuses) == {200} and set(many_statuses) == {200}, report
     assert one_statuses[200] >= 20 and many_statuses[200] >= 2 * one_statuses[200], report

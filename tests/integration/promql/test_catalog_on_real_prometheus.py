@@ -23,6 +23,7 @@ from i3plat.karmada_client import KarmadaClient, load_kubeconfig
 from i3plat.promql.catalog import default_catalog
 from i3plat.promql.client import PrometheusClient
 from i3plat.promql.errors import QueryInputError
+from i3plat.promql.results import Series
 from i3plat.promql.site import SitePrometheus
 from tests.integration.promql.catalog_oracle import expected_values, result_key
 
@@ -110,6 +111,31 @@ def test_range_is_exact_and_aligned(sites: dict[str, Site], metric_id: str) -> N
         assert len(series) == result.window.points
         want = expected[result_key(metric_id, result.metric.scope, series.labels)]
         assert all(math.isclose(v, want, rel_tol=1e-9) for v in series.values)
+
+
+def as_comparable(series: tuple[Series, ...]) -> list[tuple[object, ...]]:
+    return sorted((tuple(sorted(s.labels.items())), tuple(s.timestamps), tuple(s.values)) for s in series)
+
+
+@pytest.mark.parametrize("site_name", sorted(SITES))
+def test_one_combined_query_answers_what_the_single_queries_do(
+    sites: dict[str, Site], site_name: str
+) -> None:
+    """The poller sends each window's metrics as one query (`promql.batch`): same series, same values."""
+    prom = sites[site_name].prometheus
+    metric_ids = sorted(m.id for m in default_catalog())
+    at = inside_backfill()
+    combined = prom.instant_batch(metric_ids, at=at)
+    assert list(combined) == metric_ids
+    assert sum(1 for result in combined.values() if result.series) > len(metric_ids) // 2
+    for metric_id in metric_ids:
+        single = prom.instant(metric_id, at=at)
+        assert as_comparable(combined[metric_id].series) == as_comparable(single.series), metric_id
+        assert combined[metric_id].query == single.query
+    ranged = prom.range_batch(metric_ids, start=at - 600, end=at, step=30, now=at)
+    for metric_id in metric_ids:
+        single = prom.range(metric_id, start=at - 600, end=at, step=30, now=at)
+        assert as_comparable(ranged[metric_id].series) == as_comparable(single.series), metric_id
 
 
 def test_node_filter_returns_only_that_node(sites: dict[str, Site]) -> None:
