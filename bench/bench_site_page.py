@@ -1,11 +1,14 @@
-"""Site page: bytes per refresh per panel (Patch vs full figure) and site switch time, in Chromium.
+"""Site page: bytes per refresh per panel (update vs full figure) and site switch time, in Chromium.
 
 Starts `i3plat demo` (synthetic Prometheus, poll interval 5 s), opens `/sites/fab-shenzhen`
 with a 5 s refresh, and records every `/_dash-update-component` response of the panel
-callbacks: the first one per panel is the full figure, later ones are refresh ticks (a Patch,
-or 204 when nothing new arrived). Sizes are the JSON body (decoded) and the bytes on the wire
-(gzip from flask-compress). Then it clicks another site in the switcher and times until all
-13 panels are drawn with data. Prints one JSON line.
+callbacks. Each is classified by what it carries: a full figure with data (first render, or a
+redraw when traces or scale changed), an update (the `panel-*-delta` that `site.js` applies to
+the figure with a clientside `dash.Patch`, or a server `Patch`), or nothing new (204). The
+`patch_*` figures compare each panel's median update with its last full figure; sizes are the
+JSON body (decoded) and the bytes on the wire (gzip from flask-compress). Then it clicks
+another site in the switcher and times until all 13 panels are drawn with data. Prints one
+JSON line.
 
     .venv/bin/python bench/bench_site_page.py [--seconds 40]
 """
@@ -42,6 +45,19 @@ def panel_of(response: Response) -> str | None:
     return str(json.loads(body)["output"]).split("..")[1].removesuffix("-graph.figure")
 
 
+def kind_of(panel: str, status: int, body: bytes) -> str:
+    """full (a figure with data), update (delta or Patch), empty (no data yet), or none (204)."""
+    if status != 200:
+        return "none"
+    outputs = json.loads(body).get("response", {})
+    figure = outputs.get(f"{panel}-graph", {}).get("figure")
+    if isinstance(figure, dict) and "__dash_patch_update" not in figure:
+        return "full" if figure.get("data") else "empty"
+    if figure is not None or f"{panel}-delta" in outputs:
+        return "update"
+    return "other"  # only the status line or the client state changed
+
+
 def measure(base: str, seconds: float) -> dict[str, Any]:
     records: list[dict[str, Any]] = []
 
@@ -53,9 +69,8 @@ def measure(base: str, seconds: float) -> dict[str, Any]:
             return
         body = response.body() if response.status == 200 else b""
         wire = response.request.sizes()["responseBodySize"]
-        patch = b"__dash_patch_update" in body
         records.append({"panel": panel, "status": response.status, "json": len(body), "wire": wire,
-                        "patch": patch, "at": time.monotonic()})  # fmt: skip
+                        "kind": kind_of(panel, response.status, body), "at": time.monotonic()})  # fmt: skip
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
@@ -72,16 +87,22 @@ def measure(base: str, seconds: float) -> dict[str, Any]:
         page.get_by_role("option", name="fab-suzhou", exact=True).click()
         page.wait_for_function(PANELS_DRAWN % "fab-suzhou", timeout=180_000, polling=50)
         switch_s = time.monotonic() - began
+        page.remove_listener("response", on_response)  # responses still arriving would outlive the page
         browser.close()
     per_panel: dict[str, dict[str, Any]] = {}
     for panel in sorted({r["panel"] for r in records[:ticks_seen]}):
         mine = [r for r in records[:ticks_seen] if r["panel"] == panel]
-        full = next(r for r in mine if r["status"] == 200 and not r["patch"])
-        ticks = [r for r in mine if r is not full]
-        patches = [r for r in ticks if r["patch"]]
+        fulls = [r for r in mine if r["kind"] == "full"]
+        if not fulls:
+            continue
+        full = fulls[-1]  # the figure the updates after it apply to
+        ticks = mine[mine.index(fulls[0]) + 1 :]
+        patches = [r for r in ticks if r["kind"] == "update"]
         per_panel[panel] = {
-            "full_json": full["json"], "full_wire": full["wire"], "ticks": len(ticks),
-            "patches": len(patches), "empty_ticks": sum(1 for r in ticks if r["status"] == 204),
+            "full_json": full["json"], "full_wire": full["wire"], "full_figures": len(fulls),
+            "full_at_s": [round(r["at"] - fulls[0]["at"], 1) for r in fulls],
+            "ticks": len(ticks), "patches": len(patches),
+            "empty_ticks": sum(1 for r in ticks if r["kind"] == "none"),
             "patch_json_median": statistics.median(r["json"] for r in patches) if patches else None,
             "patch_wire_median": statistics.median(r["wire"] for r in patches) if patches else None,
             "per_tick_json_mean": statistics.mean(r["json"] for r in ticks) if ticks else None,
@@ -95,6 +116,7 @@ def measure(base: str, seconds: float) -> dict[str, Any]:
     return {
         "bench": "site_page",
         "observed_seconds": seconds,
+        "update_kind": "delta store, applied by site.js as a clientside dash Patch",
         "panels": per_panel,
         "patch_vs_full_json_ratio_median": round(statistics.median(patch_ratio), 4) if patch_ratio else None,
         "patch_vs_full_json_ratio_max": round(max(patch_ratio), 4) if patch_ratio else None,

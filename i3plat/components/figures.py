@@ -1,19 +1,21 @@
-"""Plain-dict plotly figures for time series, and the `Patch` that moves them forward.
+"""Plain-dict plotly figures for time series, and the small delta that moves them forward.
 
 Every trace of a panel is laid on one regular time grid (start, end, step), gaps filled with
-None, so a refresh only has to say "drop n points at the head, append these at the tail" for
-each trace: the browser keeps the rest. Units are turned into readable axis labels here: ratios
-as %, byte rates in binary units (B/s, KiB/s, MiB/s…), °C and W. No I/O, no Dash app needed.
+None, so a refresh only has to say "drop n points at the head, replace the tail from time t on
+with these values" — once for all traces, not per point and trace as `dash.Patch` operations
+would (a Patch can delete only one list item per operation). `assets/site.js` applies the delta
+to the figure in the browser with a clientside `dash_clientside.Patch`. Units are turned into
+readable axis labels here: ratios as %, byte rates in binary units (B/s, KiB/s, MiB/s…), °C and
+W. No I/O, no Dash app needed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
-
-from dash import Patch
 
 Theme = Literal["light", "dark"]
 UIREVISION = "i3plat"
@@ -175,19 +177,59 @@ def empty_figure(theme: Theme = "light") -> dict[str, Any]:
     }  # fmt: skip
 
 
+# ---------------------------------------------------------------------------- refresh deltas
+
+
+def grid_list(grid: Grid) -> list[int]:
+    return [grid.start, grid.end, grid.step]
+
+
+def names_signature(names: Sequence[str]) -> str:
+    """Which traces a figure has, in order: another set (a node came or went) needs a full figure."""
+    return hashlib.blake2b("\n".join(names).encode(), digest_size=4).hexdigest()
+
+
+def tail_times(grid: Grid, points: int) -> list[int]:
+    """The last `points` times of the grid: the ones a later poll may still revise."""
+    first = max(grid.start, grid.end - (points - 1) * grid.step)
+    return list(range(first, grid.end + 1, grid.step)) if points > 0 else []
+
+
+def tail_digest(
+    rows: Sequence[Sequence[float | None]], grid: Grid, scale: Scale, held: Grid, points: int
+) -> str | None:
+    """A short hash of grid `held` and of what every trace shows at its last `points` times.
+
+    `rows` lie on `grid`; None if some of those times are not on it. Kept beside the figure in
+    the browser, the digest names the figure a delta applies to, and tells a later refresh
+    whether the points a poll may have revised still look the same, without keeping the values.
+    """
+    indexes = []
+    for moment in tail_times(held, points):
+        offset = moment - grid.start
+        if offset < 0 or moment > grid.end or offset % grid.step:
+            return None
+        indexes.append(offset // grid.step)
+    shown = [scaled([row[i] for i in indexes], scale) for row in rows]
+    return hashlib.blake2b(repr((grid_list(held), shown)).encode(), digest_size=8).hexdigest()
+
+
 @dataclass(frozen=True)
 class Step:
     """What a refresh must do to a figure the browser already holds on grid `old`."""
 
-    action: Literal["full", "none", "patch"]
+    action: Literal["full", "none", "delta"]
     drop: int = 0
     """Points to remove at the head of every trace."""
-    append_after: int | None = None
-    """Grid times after this one are new."""
+    resend_from: int | None = None
+    """Grid times from this one on are (re)sent: the new points, and a revised tail if any."""
 
 
-def plan_step(old: Grid | None, new: Grid) -> Step:
-    """Compare the browser's grid with the new one: nothing, a head/tail Patch, or a full figure."""
+def plan_step(old: Grid | None, new: Grid, resend_tail: int = 0) -> Step:
+    """Compare the browser's grid with the new one: nothing, a delta, or a full figure.
+
+    `resend_tail` is how many of the browser's last points changed their values (0: none).
+    """
     if old is None or old.step != new.step:
         return Step("full")
     if (new.start - old.start) % new.step or new.start < old.start or new.end < old.end:
@@ -195,33 +237,98 @@ def plan_step(old: Grid | None, new: Grid) -> Step:
     drop = (new.start - old.start) // new.step
     if drop >= old.size:
         return Step("full")
-    if drop == 0 and new.end == old.end:
+    resend_from = old.end + new.step
+    if resend_tail > 0:
+        resend_from = max(new.start, old.end - (resend_tail - 1) * new.step)
+    if drop == 0 and resend_from > new.end:
         return Step("none")
-    return Step("patch", drop=drop, append_after=old.end)
+    return Step("delta", drop=drop, resend_from=resend_from)
 
 
-def advance_patch(
+def build_delta(
     rows: Sequence[Sequence[float | None]],
     grid: Grid,
     step: Step,
     scale: Scale,
     *,
+    held: str,
     tz_offset_s: int = 0,
-) -> Patch:
-    """Drop `step.drop` points at the head of each trace and append the new tail of `rows`.
+    tail: int = 1,
+) -> dict[str, Any]:
+    """The change from the browser's figure (digest `held`) to the one on `grid`, all traces at once.
 
-    The x-axis autoranges over the grid (every trace spans all of it, gaps as None), so the
-    window slides with the data and no range has to be sent.
+    `site.js` applies it only to the figure whose `tail_digest` is `held` (a response overtaken
+    by another is ignored; the next tick catches up): it keeps each trace's points from
+    `drop` up to time `from`, appends `x` and that trace's `y`, and stores `grid` and the new
+    digest `tail`. The x-axis autoranges over the grid (every trace spans all of it, gaps as
+    None), so the window slides with the data and no range has to be sent.
     """
-    patch = Patch()
-    new_times = grid.times(after=step.append_after)
-    first_new = grid.size - len(new_times)
-    x = to_ms(new_times, tz_offset_s)
-    for index, row in enumerate(rows):
-        for _ in range(step.drop):
-            del patch["data"][index]["x"][0]
-            del patch["data"][index]["y"][0]
-        if x:
-            patch["data"][index]["x"].extend(x)
-            patch["data"][index]["y"].extend(scaled(row[first_new:], scale))
-    return patch
+    if step.action != "delta" or step.resend_from is None:
+        raise ValueError(f"build_delta needs a delta step, got action={step.action!r}")
+    first = (step.resend_from - grid.start) // grid.step
+    times = list(range(step.resend_from, grid.end + 1, grid.step))
+    return {
+        "held": held,
+        "grid": grid_list(grid),
+        "from": step.resend_from,
+        "x": to_ms(times, tz_offset_s),
+        "y": [scaled(row[first:], scale) for row in rows],
+        "tail": tail_digest(rows, grid, scale, grid, tail),
+    }
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """One refresh of a panel: a full figure, or a delta, or neither (the browser is right)."""
+
+    figure: dict[str, Any] | None = None
+    delta: dict[str, Any] | None = None
+    held: dict[str, Any] | None = None
+    """With a full figure: what the browser then holds (grid, sig, peak, tail) for its store."""
+
+
+def plan_refresh(
+    names: Sequence[str],
+    rows: Sequence[Sequence[float | None]],
+    grid: Grid,
+    unit: str,
+    held: dict[str, Any] | None,
+    *,
+    tz_offset_s: int = 0,
+    theme: Theme = "light",
+    tail: int = 1,
+) -> Refresh:
+    """What to send so the browser shows exactly `timeseries_figure` of this data.
+
+    `held` is the browser's record of its figure (None: it holds nothing usable). A delta is
+    sent only if the browser's figure has the same traces and display scale; the last `tail`
+    points are compared by digest and resent when a poll revised them.
+    """
+    sig = names_signature(names)
+    peak = peak_of(rows)
+    scale = choose_scale(unit, peak)
+    usable = usable_held(held, sig, unit, scale)
+    if usable is not None:
+        old, digest = usable
+        revised = tail_digest(rows, grid, scale, old, tail) != digest  # or partly dropped already
+        step = plan_step(old, grid, tail if revised else 0)
+        if step.action == "none":
+            return Refresh()
+        if step.action == "delta":
+            return Refresh(
+                delta=build_delta(rows, grid, step, scale, held=digest, tz_offset_s=tz_offset_s, tail=tail)
+            )
+    figure = timeseries_figure(names, rows, grid, scale, tz_offset_s=tz_offset_s, theme=theme)
+    state = {"grid": grid_list(grid), "sig": sig, "peak": peak,
+             "tail": tail_digest(rows, grid, scale, grid, tail)}  # fmt: skip
+    return Refresh(figure=figure, held=state)
+
+
+def usable_held(held: dict[str, Any] | None, sig: str, unit: str, scale: Scale) -> tuple[Grid, str] | None:
+    """The browser's grid and digest, if its figure has these traces and this display scale."""
+    if not held or not held.get("grid") or held.get("sig") != sig:
+        return None
+    digest = held.get("tail")
+    if not isinstance(digest, str) or choose_scale(unit, held.get("peak")) != scale:
+        return None
+    return Grid(*held["grid"]), digest

@@ -11,12 +11,13 @@ import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
 import yaml
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Response, expect
 
 from tests.support.procs import ConsoleProcess, free_port
 
@@ -201,3 +202,69 @@ def test_offline_site_shows_unreachable_with_last_data(page: Page, demo: Demo) -
         page.screenshot(path=str(SCREENSHOTS / "site-page-offline.png"), full_page=True, timeout=60_000)
     finally:
         assert demo.control.post("/_sim/sites/fab-chengdu/online").status_code == 200
+
+
+def panel_traces(page: Page, key: str) -> list[dict[str, Any]]:
+    return list(
+        page.evaluate(
+            f"Array.from(document.querySelector('#panel-{key}-graph .js-plotly-plot').data,"
+            " d => ({name: d.name, x: Array.from(d.x), y: Array.from(d.y)}))"
+        )
+    )
+
+
+def test_refresh_deltas_keep_the_figure_equal_to_a_fresh_one(page: Page, demo: Demo) -> None:
+    """Ticks send deltas, not figures; the result equals what a new page draws in full.
+
+    The site goes offline after a few deltas so its data stops moving (the store keeps the last
+    poll), and both pages can be compared without racing the poller.
+    """
+    sent: list[str] = []
+
+    def count(response: Response) -> None:
+        if "_dash-update-component" not in response.url or response.status != 200:
+            return
+        if '"output":"..panel-cpu-graph.figure' not in (response.request.post_data or ""):
+            return
+        outputs = response.json().get("response", {})
+        figure = outputs.get("panel-cpu-graph", {}).get("figure")
+        if isinstance(figure, dict) and figure.get("data"):
+            sent.append("full")
+        elif "panel-cpu-delta" in outputs:
+            sent.append("delta")
+
+    page.on("response", count)
+    try:
+        page.goto(f"{demo.url}/sites/fab-chengdu?range=1h&refresh=5s")
+        wait_for_panels(page)
+        first_end = panel_traces(page, "cpu")[0]["x"][-1]
+        page.wait_for_function(  # new points have arrived (the 1 h grid moves every 15 s)
+            "(end) => document.querySelector('#panel-cpu-graph .js-plotly-plot').data[0].x.at(-1) > end",
+            arg=first_end,
+            timeout=90_000,
+        )
+        assert demo.control.post("/_sim/sites/fab-chengdu/offline").status_code == 200
+        try:
+            status = page.locator("#panel-cpu-status .panel-alert")
+            expect(status).to_have_attribute("data-cause", "unreachable", timeout=60_000)
+            fresh = page.context.new_page()
+            try:
+                fresh.goto(f"{demo.url}/sites/fab-chengdu?range=1h&refresh=off")
+                wait_for_panels(fresh)
+                expected = panel_traces(fresh, "cpu")
+            finally:
+                fresh.close()
+            page.wait_for_function(  # a tick still in flight may bring the last poll's points
+                """(expected) => JSON.stringify(Array.from(
+                        document.querySelector('#panel-cpu-graph .js-plotly-plot').data,
+                        d => ({name: d.name, x: Array.from(d.x), y: Array.from(d.y)})))
+                    === JSON.stringify(expected)""",
+                arg=expected,
+                timeout=30_000,
+            )
+        finally:
+            assert demo.control.post("/_sim/sites/fab-chengdu/online").status_code == 200
+    finally:
+        page.remove_listener("response", count)
+    assert len(expected) == 3 and all(len(t["x"]) > 200 for t in expected)  # 3 nodes, the whole hour
+    assert "delta" in sent and "full" not in sent[sent.index("delta") :], sent

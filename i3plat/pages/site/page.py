@@ -3,42 +3,26 @@
 All state lives in the URL. Node, range and refresh changes rewrite the query string in place
 (`site-url`, refresh=False) and redraw the panels; a site switch navigates (`site-nav`,
 callback-nav) so the page router builds the other site's page; the back button makes the router
-rebuild the page from the older URL. Each panel has its own callback: the first render sends a
-full figure, refresh ticks send a `Patch` against the grid the browser holds (`panel-*-client`).
+rebuild the page from the older URL. Each panel has its own callback (`_panels.py`): a full
+figure first, then small deltas that `assets/site.js` applies in the browser.
 """
 
 from __future__ import annotations
 
 import time
-import zlib
 from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, Patch, State, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from i3plat.collector.freshness import read_fleet
-from i3plat.components.figures import (
-    Grid,
-    Theme,
-    advance_patch,
-    choose_scale,
-    empty_figure,
-    peak_of,
-    plan_step,
-    timeseries_figure,
-)
+from i3plat.components.figures import Theme
 from i3plat.components.panels import (
     PANELS,
-    PanelSpec,
-    client_id,
     data_attrs,
-    graph_id,
     panel_card,
-    panel_status,
-    status_id,
-    status_text,
 )
 from i3plat.components.site_controls import (
     ALL_NODES,
@@ -54,7 +38,7 @@ from i3plat.components.site_controls import (
 )
 from i3plat.components.site_list import display_state, ready_badge
 from i3plat.karmada_client import InvalidName, validate_name
-from i3plat.pages.site._data import load_panel, panel_width_points
+from i3plat.pages.site._panels import delta_id
 from i3plat.pages.site._routing import owner_of
 from i3plat.webctx import current_services, request_translator
 
@@ -135,6 +119,12 @@ def layout(site: str | None = None, **query: Any) -> Any:
                 className="site-heading",
             ),
             html.Div(id="site-summary", className="site-summary"),
+            dcc.Link(
+                t("Doctor"),
+                href=dash.get_relative_path(f"/sites/{site}/doctor"),
+                id="site-doctor-link",
+                className="site-doctor-link",
+            ),
         ],
         className="site-header",
     )
@@ -152,6 +142,7 @@ def layout(site: str | None = None, **query: Any) -> Any:
             header,
             site_controls(view, sites, nodes, t),
             dbc.Row(cards, className="g-3 site-panels"),
+            html.Div([dcc.Store(id=delta_id(spec.key)) for spec in PANELS], hidden=True),
         ],
         className=f"site-page theme-{theme}" + (" kiosk" if view.kiosk else ""),
         id="site-page",
@@ -281,84 +272,3 @@ def site_summary(current: dict[str, Any], _n: int | None) -> Any:
             )
         )
     return parts
-
-
-# ---------------------------------------------------------------------------- panels
-
-
-def view_key(view: SiteView) -> str:
-    return f"{view.site}|{view.node}|{view.range}|{view.start}|{view.end}"
-
-
-def signature(names: list[str]) -> str:
-    return format(zlib.crc32("\n".join(names).encode()), "08x")
-
-
-def update_panel(
-    spec: PanelSpec, current: dict[str, Any], env: dict[str, Any] | None, client: dict[str, Any] | None
-) -> tuple[Any, Any, Any]:
-    """(figure or Patch, status, client state); no_update wherever the browser is already right."""
-    if env is None:
-        raise PreventUpdate
-    services, t, now = current_services(), request_translator(), time.time()
-    view = SiteView.from_store(current)
-    tz = int(env.get("tz", 0))
-    theme: Theme = "dark" if current.get("theme") == "dark" else "light"
-    unit = services.catalog.get(spec.metric).unit
-    data = load_panel(
-        services, view, spec.metric, max_points=panel_width_points(env.get("width")), now=now, locale=t.locale
-    )
-    status = status_text(data.state, t, now)
-    status_out = panel_status(data.state, t, now)
-    key, sig = view_key(view), signature(data.names)
-    old = client or {}
-    same_view = ctx.triggered_id == "site-tick" and old.get("view") == key and old.get("tz") == tz
-    if data.grid is None:
-        figure: Any = empty_figure(theme) if not same_view or old.get("grid") else no_update
-        new_client = {"view": key, "tz": tz, "grid": None, "sig": sig, "peak": None, "status": status}
-    else:
-        old_grid = Grid(*old["grid"]) if same_view and old.get("grid") and old.get("sig") == sig else None
-        step = plan_step(old_grid, data.grid)
-        peak = old.get("peak") if step.action != "full" else peak_of(data.rows)
-        scale = choose_scale(unit, peak)
-        if step.action == "full":
-            figure = timeseries_figure(data.names, data.rows, data.grid, scale, tz_offset_s=tz, theme=theme)
-        elif step.action == "none":
-            figure = no_update
-        else:
-            figure = advance_patch(data.rows, data.grid, step, scale, tz_offset_s=tz)
-        grid = [data.grid.start, data.grid.end, data.grid.step]
-        new_client = {"view": key, "tz": tz, "grid": grid, "sig": sig, "peak": peak, "status": status}
-    if same_view and status == old.get("status"):
-        status_out = no_update
-    client_out: Any = no_update if new_client == old else new_client
-    if same_view and client_out is not no_update and set(new_client) == set(old):
-        client_out = Patch()  # only what changed: usually the grid's two ends
-        for name, value in new_client.items():
-            if old.get(name) != value:
-                client_out[name] = value
-    if figure is no_update and status_out is no_update and client_out is no_update:
-        raise PreventUpdate
-    return figure, status_out, client_out
-
-
-def register_panel_callback(spec: PanelSpec) -> None:
-    @dash.callback(
-        Output(graph_id(spec.key), "figure"),
-        Output(status_id(spec.key), "children"),
-        Output(client_id(spec.key), "data"),
-        Input("site-view", "data"),
-        Input("site-env", "data"),
-        Input("site-tick", "n_intervals"),
-        State(client_id(spec.key), "data"),
-    )
-    def refresh_panel(
-        current: dict[str, Any], env: dict[str, Any] | None, _n: int | None, client: dict[str, Any] | None
-    ) -> tuple[Any, Any, Any]:
-        return update_panel(spec, current, env, client)
-
-    refresh_panel.__name__ = f"refresh_panel_{spec.key.replace('-', '_')}"
-
-
-for _spec in PANELS:
-    register_panel_callback(_spec)

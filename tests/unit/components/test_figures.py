@@ -1,20 +1,23 @@
-"""Figure dicts and the refresh Patch: units, grid, and what a tick sends."""
+"""Figure dicts and the refresh delta: units, grid, and what a tick sends."""
 
 from __future__ import annotations
 
 import orjson
+import pytest
 
 from i3plat.components.figures import (
     UIREVISION,
     Grid,
     Step,
-    advance_patch,
+    build_delta,
     choose_scale,
     empty_figure,
     on_grid,
     peak_of,
     plan_step,
     scaled,
+    tail_digest,
+    tail_times,
     timeseries_figure,
 )
 
@@ -66,28 +69,44 @@ def test_ratio_axis_is_percent_and_values_keep_four_digits() -> None:
     assert not fig["layout"]["showlegend"]  # one trace: no legend
 
 
-def test_plan_step_decides_between_nothing_patch_and_full() -> None:
+def test_plan_step_decides_between_nothing_delta_and_full() -> None:
     old = Grid(1000, 1300, 15)
     assert plan_step(None, old).action == "full"
     assert plan_step(old, old).action == "none"
-    assert plan_step(old, Grid(1015, 1315, 15)) == Step("patch", drop=1, append_after=1300)
-    assert plan_step(old, Grid(1000, 1330, 15)) == Step("patch", drop=0, append_after=1300)
+    assert plan_step(old, Grid(1015, 1315, 15)) == Step("delta", drop=1, resend_from=1315)
+    assert plan_step(old, Grid(1000, 1330, 15)) == Step("delta", drop=0, resend_from=1315)
+    # the browser's last 3 points were revised: resend them with the new one
+    assert plan_step(old, Grid(1015, 1315, 15), 3) == Step("delta", drop=1, resend_from=1270)
+    assert plan_step(old, old, 3) == Step("delta", drop=0, resend_from=1270)  # revised, no new point
     assert plan_step(old, Grid(1000, 1300, 30)).action == "full"  # another step
     assert plan_step(old, Grid(985, 1300, 15)).action == "full"  # went back in time
     assert plan_step(old, Grid(1007, 1300, 15)).action == "full"  # off the grid
     assert plan_step(old, Grid(5000, 5300, 15)).action == "full"  # nothing in common
 
 
-def test_advance_patch_drops_head_and_appends_tail_for_every_trace() -> None:
-    grid = Grid(1030, 1060, 15)
+def test_build_delta_sends_the_new_tail_once_for_all_traces() -> None:
+    base, grid = Grid(1000, 1045, 15), Grid(1030, 1060, 15)
     rows: list[list[float | None]] = [[1.0, 2.0, 3.0], [4.0, None, 6.0]]
-    patch = advance_patch(rows, grid, Step("patch", drop=2, append_after=1045), choose_scale("count", 6))
-    ops = patch.to_plotly_json()["operations"]
-    deletes = [op for op in ops if op["operation"] == "Delete"]
-    extends = [op for op in ops if op["operation"] == "Extend"]
-    assert len(deletes) == 2 * 2 * 2  # 2 points, x and y, 2 traces
-    heads = {("data", i, axis, 0) for i in (0, 1) for axis in ("x", "y")}
-    assert {tuple(op["location"]) for op in deletes} == heads
-    assert [op["params"]["value"] for op in extends] == [[1_060_000], [3.0], [1_060_000], [6.0]]
-    full = orjson.dumps(timeseries_figure(["a", "b"], rows, grid, choose_scale("count", 6)))
-    assert len(orjson.dumps(ops)) < len(full) * 2  # tiny figure here; the bench measures real ones
+    step, scale = plan_step(base, grid), choose_scale("count", 6)
+    delta = build_delta(rows, grid, step, scale, held="abc", tz_offset_s=3600, tail=2)
+    assert delta["held"] == "abc" and delta["grid"] == [1030, 1060, 15]
+    assert delta["from"] == 1060 and delta["x"] == [(1060 + 3600) * 1000]
+    assert delta["y"] == [[3.0], [6.0]]
+    assert delta["tail"] == tail_digest(rows, grid, scale, grid, 2)
+    with pytest.raises(ValueError, match="action='full'"):
+        build_delta(rows, grid, Step("full"), scale, held="abc")
+
+
+def test_tail_digest_sees_a_revised_shown_value_but_not_invisible_digits() -> None:
+    grid, scale = Grid(0, 45, 15), choose_scale("ratio", 1)
+    rows: list[list[float | None]] = [[0.1, 0.2, 0.3, 0.4]]
+    assert tail_times(grid, 3) == [15, 30, 45] and tail_times(grid, 0) == []
+    digest = tail_digest(rows, grid, scale, grid, 3)
+    assert tail_digest([[0.1, 0.2, 0.3, 0.41]], grid, scale, grid, 3) != digest
+    assert tail_digest([[0.1, 0.2, 0.3, None]], grid, scale, grid, 3) != digest
+    assert tail_digest([[0.9, 0.2, 0.3, 0.400001]], grid, scale, grid, 3) == digest  # head, 7th digit
+    # the same values seen from the grid one step on: the held figure is still named the same
+    later = Grid(15, 60, 15)
+    assert tail_digest([[0.2, 0.3, 0.4, 0.5]], later, scale, grid, 3) == digest
+    assert tail_digest(rows, grid, scale, Grid(15, 45, 15), 3) != digest  # another figure: another name
+    assert tail_digest(rows, grid, scale, Grid(0, 60, 15), 3) is None  # its tail is not in the data
