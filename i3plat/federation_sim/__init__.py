@@ -4,7 +4,9 @@
 (`ca.crt` in the data dir) and a bearer token, the aggregated Cluster API
 (`/apis/cluster.karmada.io/v1alpha1/clusters[/{name}]`), the cluster proxy
 (`…/clusters/{name}/proxy/{path}`) to simulated member API servers (namespaces, nodes, pods,
-pod logs, and the service proxy to each site's `PrometheusBackend`), plus minimal discovery.
+pod logs, and the service proxy to each site's `PrometheusBackend`), core/v1 Secrets of the control
+plane (`/api/v1/namespaces/{ns}/secrets`, read back with `secret_store(federation)`), plus minimal
+discovery.
 
 Fault injection is offered both as methods of `RunningFederation` and as the `/_sim/` control API
 (same token): `GET state|counters`, `POST counters/reset`, `POST aggregated-api {"up"}`,
@@ -27,6 +29,7 @@ from ._backend import BackendResponse, PrometheusBackend
 from ._cli import run_simulator_forever
 from ._errors import SimConfigError, SimError, SiteExistsError, UnknownSiteError
 from ._lifecycle import RunningFederation, start_federation, write_kubeconfig
+from ._secrets import SecretStore, secret_store
 from ._site import FAILURE_FLAGS
 from ._spec import FederationConfig, NodeInfo, ServiceRef, SiteSpec, demo_sites, site_spec_from_dict
 from ._state import BackendFactory, Federation
@@ -40,6 +43,7 @@ __all__ = [
     "NodeInfo",
     "PrometheusBackend",
     "RunningFederation",
+    "SecretStore",
     "ServiceRef",
     "SimConfigError",
     "SimError",
@@ -48,6 +52,7 @@ __all__ = [
     "UnknownSiteError",
     "demo_sites",
     "run_simulator_forever",
+    "secret_store",
     "site_spec_from_dict",
     "start_federation",
     "write_kubeconfig",

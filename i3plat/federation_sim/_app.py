@@ -17,10 +17,12 @@ from werkzeug.wrappers import Request, Response
 
 from . import _status as status
 from ._control import handle_control
+from ._identity import SELF_SUBJECT_REVIEW_PATH, handle_self_subject_review
 from ._member import MemberRequest, handle_member_request
 from ._objects import build_api_versions, build_version
 from ._paths import classify_member_path, clean_proxy_subpath
 from ._responses import json_response, redirect_response, status_response, text_response
+from ._secrets import handle_secret_request
 from ._spec import endpoint_dial_address
 from ._state import Federation
 from ._table import build_table, wants_table
@@ -109,8 +111,16 @@ class SimulatorApp:
             return status_response(status.build_unauthorized())
         if path == "/_sim" or path.startswith("/_sim/"):
             return handle_control(self.federation, request.method, path[len("/_sim") :], request.get_data())
+        if path == SELF_SUBJECT_REVIEW_PATH:
+            config = self.federation.config
+            return handle_self_subject_review(request.method, request.get_data(), config.user, config.groups)
         if path.startswith(f"/apis/{GROUP}/") or path == f"/apis/{GROUP}":
             return self.dispatch_karmada_group(request, path)
+        if path.startswith("/api/v1/namespaces/"):
+            query = request.query_string.decode("latin-1")
+            answer = handle_secret_request(self.federation, request.method, path, query, request.get_data())
+            if answer is not None:
+                return answer
         return self.dispatch_discovery(request, path)
 
     def dispatch_discovery(self, request: Request, path: str) -> Response:

@@ -213,7 +213,7 @@ def resolve_service_port(site: SiteView, namespace: str, raw_id: str) -> Respons
         port_name = ref.port_name
     if not exists:
         return status_response(status.build_not_found("endpoints", service_id.name))
-    if site.backend is None:
+    if site.backend is None or "prometheus_no_endpoints" in site.failures:
         return status_response(
             status.build_service_unavailable(f'no endpoints available for service "{service_id.name}"')
         )

@@ -15,7 +15,9 @@ FAILURE_FLAGS = (
     "impersonation_denied",
     "impersonator_secret_nil",
     "karmada_rbac_denied",
+    "prometheus_no_endpoints",
     "prometheus_unready",
+    "scrapes_stale",
     "service_proxy_denied",
     "tls_unknown_authority",
 )
@@ -130,7 +132,9 @@ def create_site(spec: SiteSpec, now: float, resource_version: int, seed: int) ->
     created_at = now - spec.created_days_ago * DAY
     declared = make_ready_condition(spec.ready)
     condition = make_unreachable_condition(spec.sync_mode) if spec.offline else declared
-    changed_at = created_at + 41.0 if condition.status == "True" else max(created_at + 41.0, now - 600.0)
+    # Ready about 41 s after registration, never in the future (a site created just now)
+    became_ready = min(created_at + 41.0, now)
+    changed_at = became_ready if condition.status == "True" else max(became_ready, now - 600.0)
     pods = build_pods(spec, now)
     service = spec.service
     site = SimSite(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import zlib
 from dataclasses import dataclass, fields
@@ -74,6 +75,22 @@ def derive_api_endpoint(name: str) -> str:
     return f"https://10.20.{derive_octet(name)}.5:6443"
 
 
+def endpoint_is_local(endpoint: str) -> bool:
+    """True when the endpoint names the dialling host itself (loopback or unspecified address).
+
+    Karmada dials `spec.apiEndpoint` from its own pod, so `https://127.0.0.1:6443` (what
+    `karmadactl register` takes from a local kubeconfig, issue #5052) reaches nothing there.
+    """
+    host = urlsplit(endpoint).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
 def endpoint_dial_address(endpoint: str) -> str:
     """`host:port` as Go's dialer prints it for an `https://` endpoint (443 when no port)."""
     parts = urlsplit(endpoint)
@@ -118,6 +135,8 @@ class SiteSpec:
     proxy_url: str | None = None
     created_days_ago: float = 90.0
     prometheus_flavour: PrometheusFlavour = "kube-prometheus"
+    dcgm: bool = True
+    """False: the GPU nodes have no dcgm-exporter, so Prometheus holds no DCGM series."""
 
     def __post_init__(self) -> None:
         validate_dns1123_label(self.name, "name", CLUSTER_NAME_MAX)
@@ -135,8 +154,9 @@ class SiteSpec:
             parts = urlsplit(self.api_endpoint)
             if parts.scheme != "https" or not parts.hostname:
                 raise SimConfigError("api_endpoint", f"{self.api_endpoint!r} must be an https:// URL")
-        if not isinstance(self.offline, bool):
-            raise SimConfigError("offline", "must be a boolean")
+        for flag in ("offline", "dcgm"):
+            if not isinstance(getattr(self, flag), bool):
+                raise SimConfigError(flag, "must be a boolean")
         if self.created_days_ago < 0:
             raise SimConfigError("created_days_ago", "must not be negative")
         parse_service_ref(self.prometheus_service, self.prometheus_port)
@@ -287,6 +307,9 @@ def site_spec_from_dict(data: object) -> SiteSpec:
     for key in ("api_endpoint", "region", "proxy_url"):
         if key in values and values[key] is not None and not isinstance(values[key], str):
             raise SimConfigError(key, "must be a string or null")
+    for key in ("offline", "dcgm"):
+        if key in values and not isinstance(values[key], bool):
+            raise SimConfigError(key, "must be a boolean")
     if "created_days_ago" in values and not isinstance(values["created_days_ago"], int | float):
         raise SimConfigError("created_days_ago", "must be a number")
     return SiteSpec(**values)

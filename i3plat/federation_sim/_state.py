@@ -21,10 +21,20 @@ from ._cluster import KARMADA_API_VERSION, build_cluster
 from ._conditions import make_ready_condition, make_unreachable_condition
 from ._errors import SimConfigError, SiteExistsError, UnknownSiteError
 from ._site import COUNTER_KINDS, FAILURE_FLAGS, SimSite, SiteView, create_site, seed_rng
-from ._spec import FederationConfig, SiteSpec
+from ._spec import FederationConfig, SiteSpec, endpoint_is_local
 
 BackendFactory = Callable[[SiteSpec, Path], PrometheusBackend | None]
 MAX_LATENCY = 600.0
+STALE_SCRAPE_LAG = 180.0
+"""With `scrapes_stale`, the site's Prometheus stopped scraping this long ago (within the 5 min
+lookback, so instant queries still find the old samples and only their age gives it away)."""
+
+
+def apply_scrape_lag(site: SimSite) -> None:
+    """Push the `scrapes_stale` flag into a backend that can lag (the synthetic one)."""
+    setter = getattr(site.backend, "set_scrape_lag", None)
+    if callable(setter):
+        setter(STALE_SCRAPE_LAG if "scrapes_stale" in site.failures else 0.0)
 
 
 def check_number(value: object, field_name: str, low: float, high: float) -> float:
@@ -137,10 +147,15 @@ class Federation:
             return site.view()
 
     def draw_dial_failure(self, name: str) -> bool:
-        """Whether this request hits an injected dial error (seeded, so runs repeat exactly)."""
+        """Whether dialling the member fails: a loopback endpoint (nothing listens there in
+        Karmada's pod, issue #5052) or an injected dial error (seeded, so runs repeat exactly)."""
         with self._lock:
             site = self._sites.get(name)
-            if site is None or site.error_rate <= 0.0:
+            if site is None:
+                return False
+            if endpoint_is_local(site.spec.endpoint):
+                return True
+            if site.error_rate <= 0.0:
                 return False
             return site.rng.random() < site.error_rate
 
@@ -202,17 +217,21 @@ class Federation:
             if not isinstance(value, bool):
                 raise SimConfigError(flag, "must be a boolean")
         with self._locked_site(name) as site:
+            if flags.get("scrapes_stale") and not callable(getattr(site.backend, "set_scrape_lag", None)):
+                raise SimConfigError("scrapes_stale", "needs a backend that can lag (the synthetic one)")
             for flag, value in flags.items():
                 if value:
                     site.failures.add(flag)
                 else:
                     site.failures.discard(flag)
+            apply_scrape_lag(site)
             site.resource_version = self._next_revision()
 
     def set_backend(self, name: str, backend: PrometheusBackend | None) -> None:
         """Plug a Prometheus backend into a site (None = no endpoints); the old one is closed."""
         with self._locked_site(name) as site:
             old, site.backend = site.backend, backend
+            apply_scrape_lag(site)
         if old is not None and old is not backend:
             old.close()
 
@@ -289,6 +308,7 @@ class Federation:
                     "prometheus_service": f"{site.service.namespace}/{site.service.name}",
                     "prometheus_port": {"name": site.service.port_name, "port": site.service.port},
                     "has_backend": site.backend is not None,
+                    "dcgm": site.spec.dcgm,
                     "nodes": [n.name for n in site.spec.node_infos()],
                 }
             return {

@@ -55,7 +55,7 @@ def site_model_for(spec: SiteSpec, *, wobble: float = 0.0) -> SiteModel:
         )
         for node, info in zip(base.nodes, spec.node_infos(), strict=True)
     )
-    return replace(base, nodes=nodes)
+    return replace(base, nodes=nodes, dcgm=spec.dcgm)
 
 
 def resolve_mode(mode: PrometheusMode) -> PrometheusMode:

@@ -381,10 +381,11 @@ def site_pods(site: SiteModel) -> list[tuple[str, str, str, str, NodeModel]]:
     pods: list[tuple[str, str, str, str, NodeModel]] = []
     for node in site.nodes:
         pods.append(("monitoring", f"node-exporter-{node.index:05d}", "DaemonSet", "node-exporter", node))
-        if node.gpus:
+        dcgm = bool(node.gpus) and site.dcgm
+        if dcgm:
             pod = f"nvidia-dcgm-exporter-{node.index:05d}"
             pods.append(("gpu-operator", pod, "DaemonSet", "nvidia-dcgm-exporter", node))
-        for p in range(PODS_PER_NODE - (2 if node.gpus else 1)):
+        for p in range(PODS_PER_NODE - (2 if dcgm else 1)):
             pods.append(("default", f"app-{node.index}-{p}", "ReplicaSet", "app", node))
     return pods
 
@@ -431,7 +432,7 @@ def dcgm_families(site: SiteModel, site_idx: int) -> list[Family]:
         "DCGM_FI_DEV_GPU_TEMP": [],
         "DCGM_FI_DEV_POWER_USAGE": [],
     }
-    for node in site.nodes:
+    for node in site.nodes if site.dcgm else ():
         for g in range(node.gpus):
             labels = dcgm_labels(site_idx, node, g)
             phase = node_phase(node, 0.7 * g)
@@ -469,7 +470,7 @@ def up_family(site: SiteModel) -> Family:
     """`up` = 1 for every simulated scrape target (node-exporters, KSM, DCGM exporters)."""
     targets: list[Labels] = [ne_labels(n) for n in site.nodes]
     targets.append(ksm_labels())
-    targets += [tuple(dcgm_target_labels(n).items()) for n in site.nodes if n.gpus]
+    targets += [tuple(dcgm_target_labels(n).items()) for n in site.nodes if n.gpus and site.dcgm]
     return family("up", "gauge", "1 if the target is up.", [gauge("up", t, Wave(1.0)) for t in targets])
 
 

@@ -114,6 +114,8 @@ class SiteModel:
     scrape_interval: float = 15.0
     origin: float = field(default_factory=default_origin)
     wobble: float = 0.0
+    dcgm: bool = True
+    """False: no dcgm-exporter runs (no DCGM series, targets or pods), GPUs notwithstanding."""
 
     def __post_init__(self) -> None:
         validate_site(self)

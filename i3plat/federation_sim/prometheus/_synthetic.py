@@ -58,10 +58,13 @@ class _Request:
     method: str
     form: Form
     view: BoundedSource
+    """The stored samples: scrapes up to `view.now_ms` (earlier than now while scraping lags)."""
+    eval_now_ms: int
+    """The server's clock: the default evaluation time of instant queries."""
 
     @property
     def now_ns(self) -> int:
-        return self.view.now_ms * 1_000_000
+        return self.eval_now_ms * 1_000_000
 
 
 _Handler = Callable[["SyntheticBackend", _Request], BackendResponse]
@@ -99,6 +102,7 @@ class SyntheticBackend:
         self._evaluation_interval_ms = round(model.scrape_interval * 1000)
         self._started = clock()
         self._closed = False
+        self._scrape_lag_ms = 0
 
     @property
     def source(self) -> ModelSource:
@@ -108,6 +112,13 @@ class SyntheticBackend:
     def close(self) -> None:
         """Nothing to release (no process, thread or file); later requests get a 503."""
         self._closed = True
+
+    def set_scrape_lag(self, seconds: float) -> None:
+        """Pretend scraping stopped `seconds` ago (0 = scraping normally): the newest stored
+        sample is that old while the server's clock, `time()`, keeps running."""
+        if not 0.0 <= seconds <= 86_400.0:
+            raise ValueError(f"scrape lag must be within [0, 86400] seconds, got {seconds!r}")
+        self._scrape_lag_ms = round(seconds * 1000)
 
     def handle(
         self, method: str, path: str, query_string: str, body: bytes, content_type: str | None
@@ -125,7 +136,8 @@ class SyntheticBackend:
             return BackendResponse(200, _TEXT, b"")
         try:
             form = Form.parse(method, query_string, body, content_type)
-            request = _Request(method, form, self._source.at(self._source.now_ms()))
+            now_ms = self._source.now_ms()
+            request = _Request(method, form, self._source.at(now_ms - self._scrape_lag_ms), now_ms)
             return handler(self, request)
         except PromQLError as exc:
             return _error(exc)
