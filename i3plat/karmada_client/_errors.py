@@ -24,6 +24,9 @@ Tree::
          │   └─ MemberForbidden        the impersonated identity lacks RBAC in the member
          ├─ NotFound                 404 (.kind, .name from the Status details)
          ├─ BadRequest               400 (e.g. "dryRun is not supported")
+         ├─ Conflict                 409 (.reason Conflict: the object changed meanwhile)
+         │   └─ AlreadyExists          409 reason AlreadyExists: creating an object that exists
+         ├─ Invalid                  422: the API server's validation refused the object (.causes)
          ├─ TooManyRequests          429 (.retry_after)
          ├─ ClusterUnreachable       500 from the cluster proxy: dial/TLS/impersonator/endpoint errors
          ├─ BadGateway               502 from something in front of Karmada (load balancer)
@@ -267,6 +270,31 @@ class BadRequest(ApiError):
     """400, e.g. ``dryRun is not supported`` or a pod log without a container name."""
 
     code = "bad_request"
+
+
+class Conflict(ApiError):
+    """409: the write conflicts with the stored object (reason ``Conflict``, e.g. a stale
+    resourceVersion); see `AlreadyExists` for a create of an existing name."""
+
+    code = "conflict"
+
+
+class AlreadyExists(Conflict):
+    """409 reason ``AlreadyExists``: an object of that name exists (`.kind`, `.name` from details)."""
+
+    code = "already_exists"
+
+    kind: str | None = None
+    name: str | None = None
+
+
+class Invalid(ApiError):
+    """422 reason ``Invalid``: the object failed validation. `.causes` holds (field, message) pairs
+    from the Status details."""
+
+    code = "invalid"
+
+    causes: tuple[tuple[str, str], ...] = ()
 
 
 class TooManyRequests(ApiError):

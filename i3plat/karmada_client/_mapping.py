@@ -29,12 +29,15 @@ import httpx
 from ._body import body_text, content_type, parse_status, request_of, upstream_message
 from ._errors import (
     AggregatedApiUnavailable,
+    AlreadyExists,
     ApiError,
     BadGateway,
     BadRequest,
     ClientTimeout,
+    Conflict,
     ConnectError,
     GatewayTimeout,
+    Invalid,
     KarmadaError,
     ServiceUnavailable,
     TLSError,
@@ -100,6 +103,10 @@ def error_from_response(response: httpx.Response, cluster: str | None = None) ->
         elif text.startswith("invalid service request"):
             remedy = "the service id must be name, name:port or http(s):name:port"
         return BadRequest("the request was refused as invalid", remedy=remedy, **kw)
+    if code == 409 and status is not None:  # a text/plain 409 is the `*` fan-out's "exist in more than one"
+        return _conflict(kw, reason)
+    if code == 422 and status is not None:
+        return _invalid(kw)
     if code == 429:
         err = TooManyRequests(
             "the API server is throttling requests", remedy="poll less often or retry later", **kw
@@ -143,6 +150,41 @@ def error_from_response(response: httpx.Response, cluster: str | None = None) ->
             remedy = "a gateway in front of the Karmada API timed out; retry, or raise its timeout"
         return GatewayTimeout("the proxied call timed out upstream", remedy=remedy, **kw)
     return ApiError(f"unexpected HTTP answer {response.reason_phrase or code}".strip(), **kw)
+
+
+def _conflict(kw: dict[str, Any], reason: str | None) -> Conflict:
+    details = (kw["status"] or {}).get("details") or {}
+    kind, name = details.get("kind"), details.get("name")
+    if reason == "AlreadyExists":
+        err = AlreadyExists(
+            "the object already exists",
+            remedy="pick another name, or read and reuse the existing object",
+            **kw,
+        )
+        err.kind = kind if isinstance(kind, str) else None
+        err.name = name if isinstance(name, str) else None
+        return err
+    return Conflict(
+        "the object was changed by someone else", remedy="read it again and retry the write", **kw
+    )
+
+
+def _invalid(kw: dict[str, Any]) -> Invalid:
+    details = (kw["status"] or {}).get("details") or {}
+    raw = details.get("causes") if isinstance(details, dict) else None
+    causes = tuple(
+        (str(c.get("field", "")), str(c.get("message", "")))
+        for c in (raw if isinstance(raw, list) else [])
+        if isinstance(c, dict)
+    )
+    fields = ", ".join(f for f, _ in causes if f)
+    err = Invalid(
+        "the API server refused the object as invalid",
+        remedy=f"fix {fields}" if fields else "fix the fields named in the message",
+        **kw,
+    )
+    err.causes = causes
+    return err
 
 
 def raise_for_proxy_status(response: httpx.Response, cluster: str | None) -> None:
