@@ -36,7 +36,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-poller",
         action="store_true",
-        help="do not poll sites in this process (a separate `i3plat poller` does)",
+        help="do not poll sites in these processes (a separate `i3plat poller` does)",
+    )
+    serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    serve.add_argument("--threads", type=int, default=4, help="request threads per worker (default 4)")
+    serve.add_argument(
+        "--graceful-timeout",
+        type=int,
+        default=20,
+        help="seconds in-flight requests get to finish after SIGTERM (default 20)",
     )
 
     sub.add_parser(
@@ -54,6 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the kubeconfig (default: DATA_DIR/kubeconfig)",
     )
     simulate.add_argument("--prometheus", choices=("auto", "real", "synthetic", "none"), default="auto")
+
+    from i3plat.doctor.command import add_doctor_parser
+
+    add_doctor_parser(sub)
+
+    from i3plat.auth.cli import add_auth_commands
+
+    add_auth_commands(sub)
     return parser
 
 
@@ -66,6 +82,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_serve(args)
         if args.command == "poller":
             return run_poller()
+        if args.command in ("users", "tokens"):
+            from i3plat.auth.cli import run_auth_command
+
+            return run_auth_command(args, load_settings())
+        if args.command == "doctor":
+            from i3plat.doctor.command import run_doctor_command
+
+            return run_doctor_command(args)
         return run_simulate(args)
     except (SettingsError, RuntimeError, ValueError) as exc:
         print(f"i3plat {args.command}: {exc}", file=sys.stderr)
@@ -79,9 +103,9 @@ def serve_console(
     from i3plat.app import build_services, create_app
     from i3plat.collector.selfmetrics import configure_metrics_dir
     from i3plat.collector.service import build_poller_service
-    from i3plat.serving import start_server, wait_for_shutdown_signal
+    from i3plat.serving import metrics_dir_for, start_server, wait_for_shutdown_signal
 
-    configure_metrics_dir(settings.data_dir / "metrics", wipe=True)
+    configure_metrics_dir(metrics_dir_for(settings), wipe=True)
     services = build_services(settings)
     polling = build_poller_service(settings, services.access, services.store) if poller else None
     if polling is not None:
@@ -104,10 +128,11 @@ def run_poller() -> int:
     from i3plat.app import build_services
     from i3plat.collector.selfmetrics import configure_metrics_dir
     from i3plat.collector.service import build_poller_service
-    from i3plat.serving import wait_for_shutdown_signal
+    from i3plat.serving import log_to_stderr, metrics_dir_for, wait_for_shutdown_signal
 
     settings = load_settings()
-    configure_metrics_dir(settings.data_dir / "metrics")
+    log_to_stderr()
+    configure_metrics_dir(metrics_dir_for(settings))
     services = build_services(settings)
     polling = build_poller_service(settings, services.access, services.store)
     thread = polling.start_in_thread()
@@ -134,12 +159,17 @@ def simulated_federation(args: argparse.Namespace, **server: Any) -> tuple[Feder
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from i3plat.serving import check_bind
+    from i3plat.gunicorn_conf import ServeOptions, serve_with_gunicorn
 
-    settings = load_settings()
-    check_bind(settings, args.host)
-    serve_console(settings, args.host, args.port, poller=not args.no_poller)
-    return 0
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        threads=args.threads,
+        poller=not args.no_poller,
+        graceful_timeout=args.graceful_timeout,
+    )
+    return serve_with_gunicorn(load_settings(), options)
 
 
 def run_demo(args: argparse.Namespace) -> int:

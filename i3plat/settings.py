@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -30,6 +30,7 @@ _SERVICE_REF = re.compile(
 )
 
 AuthMode = Literal["local", "oidc", "header", "off"]
+RoleName = Literal["viewer", "engineer", "operator", "admin"]
 
 
 class SettingsError(ValueError):
@@ -95,6 +96,23 @@ class Settings(BaseSettings):
     prometheus_service: str = "monitoring/prometheus-k8s:9090"
     embed_origins: Annotated[tuple[str, ...], NoDecode] = ()
     auth: AuthMode = "off"
+    # sign-in, sessions, tokens (docs/security.md)
+    secret_key: SecretStr | None = None
+    cookie_secure: bool = True
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    login_limit: str = "5 per 15 minutes"
+    ratelimit_storage: str | None = None
+    metrics_token: SecretStr | None = None
+    auth_header: str = Field(default="X-Forwarded-User", pattern=r"^[A-Za-z0-9-]{1,64}$")
+    auth_role_header: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,64}$")
+    auth_group_roles: dict[str, RoleName] = Field(default_factory=dict)
+    auth_default_role: RoleName = "viewer"
+    trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = ()
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_role_claim: str = "groups"
+    oidc_scopes: Annotated[tuple[str, ...], NoDecode] = ("openid", "profile", "email")
     language: Literal["zh_CN", "en"] = "zh_CN"
     request_timeout: float = Field(default=30.0, gt=0, le=600)
     sites: dict[str, SiteOverride] = Field(default_factory=dict)
@@ -117,6 +135,13 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(part for part in (p.strip() for p in value.replace(",", " ").split()) if part)
+        return value
+
+    @field_validator("trusted_proxies", "oidc_scopes", mode="before")
+    @classmethod
+    def _split_words(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part for part in value.replace(",", " ").split() if part)
         return value
 
     @field_validator("embed_origins")

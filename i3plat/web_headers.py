@@ -7,10 +7,17 @@ replaces X-Frame-Options, which cannot express an allow-list.
 The Dash requests an embedded panel makes (`/_dash-layout`, `/_dash-update-component`, assets)
 are fetched, not framed, so their frame-ancestors does not matter to the browser; they are
 recognised by their Referer anyway so the header tells the truth about them.
+
+Every response also gets a content policy that allows scripts only from this origin plus the
+hashes of Dash's own inline scripts (`app.csp_hashes()`, installed by `create_app` under
+`CSP_HASHES_KEY`; the set grows once, when the page router registers its clientside
+callback on the first request, so it is read per response). Styles stay 'unsafe-inline':
+Dash components set inline styles.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 import flask
@@ -18,6 +25,29 @@ import flask
 from i3plat.webctx import current_services
 
 EMBED_PREFIX = "/embed/"
+CSP_HASHES_KEY = "i3plat.csp_script_hashes"
+BASE_POLICY = (
+    "default-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+)
+
+
+def content_policy(script_hashes: Iterable[str], ancestors: str) -> str:
+    """The full CSP for our own responses (hashes come already quoted from Dash)."""
+    scripts = " ".join(["'self'", *script_hashes])
+    return "; ".join([*BASE_POLICY, f"script-src {scripts}", f"frame-ancestors {ancestors}"])
+
+
+def script_hashes(app: flask.Flask) -> list[str]:
+    provider = app.extensions.get(CSP_HASHES_KEY)
+    return list(provider()) if callable(provider) else []
 
 
 def frame_ancestors(origins: tuple[str, ...]) -> str:
@@ -42,8 +72,10 @@ def security_headers(response: flask.Response) -> flask.Response:
     embed = is_embed_request(flask.request)
     ancestors = frame_ancestors(current_services().settings.embed_origins) if embed else "'none'"
     policy = response.headers.get("Content-Security-Policy", "")
-    if "frame-ancestors" not in policy:  # keep a stricter policy set earlier in the chain
-        policy = f"{policy}; frame-ancestors {ancestors}" if policy else f"frame-ancestors {ancestors}"
+    if not policy:
+        policy = content_policy(script_hashes(flask.current_app), ancestors)
+    elif "frame-ancestors" not in policy:  # keep a stricter policy set earlier in the chain
+        policy = f"{policy}; frame-ancestors {ancestors}"
     response.headers["Content-Security-Policy"] = policy
     response.headers.pop("X-Frame-Options", None)
     response.headers["X-Content-Type-Options"] = "nosniff"

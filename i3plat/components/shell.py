@@ -7,6 +7,7 @@ location, so a TV cycles through the site pages without a single full reload.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -53,17 +54,21 @@ def language_switch(t: Translator) -> html.Div:
     return html.Div(links, className="lang-switch", id="lang-switch")
 
 
-def navbar(t: Translator) -> dbc.Navbar:
+def navbar(t: Translator, user: Any = None, links: Sequence[tuple[str, str, str]] = ()) -> dbc.Navbar:
+    """`links`: further (label, href, id) entries after the overview, those the viewer may use."""
+    items = [dbc.NavItem(dbc.NavLink(t("Overview"), href="/", id="nav-overview"))]
+    items += [dbc.NavItem(dbc.NavLink(label, href=href, id=ident)) for label, href, ident in links]
     return dbc.Navbar(
         dbc.Container(
             [
                 dbc.NavbarBrand(t("I3Plat console"), href="/", id="brand"),
                 dbc.Nav(
-                    [dbc.NavItem(dbc.NavLink(t("Overview"), href="/", id="nav-overview"))],
+                    items,
                     className="me-auto",
                     navbar=True,
                 ),
                 language_switch(t),
+                *([user] if user is not None else []),
             ],
             fluid=True,
         ),
@@ -83,10 +88,21 @@ def kiosk_machinery() -> list[Any]:
     ]
 
 
-def shell(t: Translator, content: Any, *, chromeless: bool = False) -> html.Div:
+def shell(
+    t: Translator,
+    content: Any,
+    *,
+    chromeless: bool = False,
+    notice: Any = None,
+    user: Any = None,
+    links: Sequence[tuple[str, str, str]] = (),
+) -> html.Div:
+    """`notice`: a banner every page shows (e.g. sign-in off); `user`: the navbar's user menu."""
     frame: list[Any] = [*kiosk_machinery()]
+    if notice is not None:
+        frame.append(notice)
     if not chromeless:
-        frame.append(navbar(t))
+        frame.append(navbar(t, user, links))
     frame.append(dbc.Container(content, fluid=True, id="page"))
     return html.Div(
         frame,

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import flask
 import pytest
+from werkzeug.test import TestResponse
 
-from i3plat.web_headers import frame_ancestors, is_embed_request, security_headers
+from i3plat.web_headers import CSP_HASHES_KEY, frame_ancestors, is_embed_request, security_headers
 from tests.support.api_services import make_services
 
 PORTAL = "https://portal.example.com"
@@ -26,6 +27,12 @@ def make_app(tmp_path: Path, **settings: object) -> flask.Flask:
 
     app.after_request(security_headers)
     return app
+
+
+def directives(response: TestResponse) -> dict[str, str]:
+    policy = response.headers["Content-Security-Policy"]
+    parts = [part.strip().split(" ", 1) for part in policy.split(";")]
+    return {part[0]: part[1] if len(part) > 1 else "" for part in parts}
 
 
 def test_frame_ancestors_lists_origins_or_none() -> None:
@@ -54,9 +61,9 @@ def test_embed_requests_are_recognised(path: str, referrer: str | None, embed: b
 def test_only_embed_pages_may_be_framed_by_configured_origins(tmp_path: Path) -> None:
     client = make_app(tmp_path, embed_origins=(PORTAL,)).test_client()
     embed = client.get("/embed/cpu.util.cluster?site=a")
-    assert embed.headers["Content-Security-Policy"] == f"frame-ancestors {PORTAL}"
+    assert directives(embed)["frame-ancestors"] == PORTAL
     other = client.get("/sites/a")
-    assert other.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    assert directives(other)["frame-ancestors"] == "'none'"
     for response in (embed, other):
         assert "X-Frame-Options" not in response.headers
         assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -65,7 +72,17 @@ def test_only_embed_pages_may_be_framed_by_configured_origins(tmp_path: Path) ->
 
 def test_nothing_is_framed_by_default(tmp_path: Path) -> None:
     client = make_app(tmp_path).test_client()
-    assert client.get("/embed/x").headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    assert directives(client.get("/embed/x"))["frame-ancestors"] == "'none'"
+
+
+def test_scripts_only_from_this_origin_and_dash_inline_hashes(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    app.extensions[CSP_HASHES_KEY] = lambda: ["'sha256-abc='"]
+    policy = directives(app.test_client().get("/sites/a"))
+    assert policy["script-src"] == "'self' 'sha256-abc='"
+    assert policy["default-src"] == "'self'"
+    assert policy["object-src"] == "'none'"
+    assert "unsafe-eval" not in " ".join(policy.values())
 
 
 def test_an_existing_policy_is_extended_not_replaced(tmp_path: Path) -> None:
