@@ -19,6 +19,11 @@ simulator; failed or skipped site polls are listed by cause. Figures:
 - `sequential_s`: requests × latency, what polling one request after another would cost;
 - `ideal_s`: latency × ceil(requests / global_concurrency), the best the global cap allows;
 - `cycle_vs_ideal` (target ≤ 1.5) and `speedup_vs_sequential`;
+- `ideal_one_query_per_metric_s`: the same ideal for a poller that sends one request per metric
+  (`metrics_per_site` per site, the design this target was first written for), and the cycle
+  measured against it. Since the poller combines each window's metrics into one query
+  (`promql.batch`) it sends 2 requests per site, so its own ideal is tiny and the cycle is bound
+  by per-site CPU (two HTTP exchanges, ~34 store writes) rather than by waiting;
 - the per-site budget: a request is in flight at the proxy for the injected latency before the
   backend sees it, so requests of one site that reach the backend within one latency of each
   other were in flight together. `max_in_flight_per_site` is the largest such group (a lower
@@ -244,6 +249,7 @@ def main() -> None:
     requests = max(c["requests"] for c in cycles)
     ideal = args.latency * math.ceil(requests / budget.global_concurrency)
     sequential = requests * args.latency
+    ideal_per_metric = args.latency * math.ceil(args.sites * len(STANDARD_TASKS) / budget.global_concurrency)
     cpu = statistics.median(c["poller_cpu_s"] for c in cycles)
     result = {
         "bench": "poll_cycle",
@@ -265,6 +271,8 @@ def main() -> None:
         "sequential_s": round(sequential, 3),
         "ideal_s": round(ideal, 3),
         "cycle_vs_ideal": round(cycle_s / ideal, 3),
+        "ideal_one_query_per_metric_s": round(ideal_per_metric, 3),
+        "cycle_vs_ideal_one_query_per_metric": round(cycle_s / ideal_per_metric, 3),
         "speedup_vs_sequential": round(sequential / cycle_s, 2),
         "target_cycle_vs_ideal_max": 1.5,
         "target_met": cycle_s <= 1.5 * ideal,
