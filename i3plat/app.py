@@ -34,8 +34,13 @@ def build_services(settings: Settings) -> Services:
         path = str(settings.kubeconfig) if settings.kubeconfig else None
         return KarmadaClient(load_config(path), timeout=settings.request_timeout)
 
-    access = SiteAccess(settings, client_factory)
     store = SnapshotStore(settings.data_dir / "cache")
+
+    def known_profile(site: str) -> dict[str, Any] | None:
+        record = store.site(site)
+        return record.profile if record is not None else None
+
+    access = SiteAccess(settings, client_factory, known_profile=known_profile)
     return Services(
         settings=settings,
         access=access,

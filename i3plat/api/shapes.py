@@ -79,10 +79,15 @@ def json_number(value: float | None) -> float | int | None:
     return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
 
-def points_view(series: SeriesRecord) -> list[list[float | int | None]]:
-    return [
-        [json_number(ts), json_number(v)] for ts, v in zip(series.timestamps, series.values, strict=False)
-    ]
+def points_view(series: SeriesRecord) -> list[tuple[float | int | None, float | None]]:
+    """`[ts, value]` pairs (orjson writes tuples as arrays); whole-second times as integers.
+
+    The hot loop of every series answer, so one comprehension per column, not a call per number.
+    """
+    isfinite = math.isfinite
+    times = [int(t) if isfinite(t) and t.is_integer() else json_number(t) for t in series.timestamps]
+    values = [v if v is None or isfinite(v) else None for v in series.values]
+    return list(zip(times, values, strict=False))
 
 
 def keep_node(series: list[SeriesRecord], node: str | None) -> list[SeriesRecord]:

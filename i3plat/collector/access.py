@@ -1,17 +1,20 @@
 """The collector's only way to a site: one Karmada client, one SitePrometheus per site.
 
 Both the poller and on-demand queries go through here, so a site's labelling profile is
-detected once per process and every request shares the same connection pool and timeouts.
+detected once (then read back from what the poller stored) and every request shares the same
+connection pool and timeouts.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from i3plat.karmada_client import KarmadaClient, parse_service_ref
 from i3plat.promql.catalog import Catalog, default_catalog
 from i3plat.promql.client import PrometheusClient
+from i3plat.promql.profiles import SiteProfile
 from i3plat.promql.site import SitePrometheus
 from i3plat.settings import Settings
 
@@ -20,10 +23,18 @@ class SiteAccess:
     """Lazily built, shared clients; thread-safe."""
 
     def __init__(
-        self, settings: Settings, karmada_factory: Callable[[], KarmadaClient], catalog: Catalog | None = None
+        self,
+        settings: Settings,
+        karmada_factory: Callable[[], KarmadaClient],
+        catalog: Catalog | None = None,
+        *,
+        known_profile: Callable[[str], dict[str, Any] | None] | None = None,
     ) -> None:
+        """`known_profile`: a site's profile as the poller stored it, so web workers and restarts
+        reuse it instead of asking the site again (detection costs several queries per process)."""
         self.settings = settings
         self.catalog = catalog or default_catalog()
+        self._known_profile = known_profile
         self._karmada_factory = karmada_factory
         self._karmada: KarmadaClient | None = None
         self._sites: dict[str, SitePrometheus] = {}
@@ -47,10 +58,22 @@ class SiteAccess:
             http = karmada.service_client(site, ref.namespace, ref.name, scheme=ref.scheme, port=ref.port)
             client = PrometheusClient(http, cluster=site, timeout=self.settings.request_timeout)
             created = SitePrometheus(
-                client, catalog=self.catalog, profile_overrides=self.settings.profile_overrides_for(site)
+                client,
+                catalog=self.catalog,
+                profile=self._stored_profile(site),
+                profile_overrides=self.settings.profile_overrides_for(site),
             )
             self._sites[site] = created
             return created
+
+    def _stored_profile(self, site: str) -> SiteProfile | None:
+        stored = self._known_profile(site) if self._known_profile else None
+        if not stored:
+            return None
+        try:
+            return SiteProfile(**stored).with_overrides(self.settings.profile_overrides_for(site))
+        except (TypeError, ValueError):  # written by another version: detect again
+            return None
 
     def forget(self, site: str) -> None:
         """Drop a site's cached profile (it left the fleet, or its Prometheus changed)."""

@@ -390,20 +390,22 @@ class PodLogs:
             return from_plain(data)
 
         def work() -> T:
-            again = self.store.get_raw(key)  # a flight that just finished may have filled it
-            if again is not None:
-                return from_plain(again)
-            wait = self._bucket(site).try_take()
-            if wait > 0:
-                raise OnDemandRateLimited(site, wait)
-            try:
-                result = fetch()
-            except KarmadaError as exc:
-                if isinstance(exc, InvalidName):
-                    raise
-                result = failed(describe_failure(exc, self._clock()))
-            self.store.put_raw(key, to_plain(result), expire=ttl)
-            return result
+            # one flight per key in this process (SingleFlight) and across web workers (the lock)
+            with self.store.lock(key, expire=self.access.settings.request_timeout + 5):
+                again = self.store.get_raw(key)  # a flight that just finished may have filled it
+                if again is not None:
+                    return from_plain(again)
+                wait = self._bucket(site).try_take()
+                if wait > 0:
+                    raise OnDemandRateLimited(site, wait)
+                try:
+                    result = fetch()
+                except KarmadaError as exc:
+                    if isinstance(exc, InvalidName):
+                        raise
+                    result = failed(describe_failure(exc, self._clock()))
+                self.store.put_raw(key, to_plain(result), expire=ttl)
+                return result
 
         result: T = self._flights.do(key, work)
         return result

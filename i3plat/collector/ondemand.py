@@ -92,9 +92,17 @@ class OnDemandQueries:
         return self._flights.do(key, lambda: self._fetch(key, site, metric, node, planned))
 
     def _fetch(self, key: str, site: str, metric: str, node: str | None, planned: QueryRange) -> PanelRecord:
-        existing = self.store.panel_at(key)  # a flight that just finished may have filled it
-        if existing is not None:
-            return existing
+        """One flight per key in this process (`SingleFlight`) and, through a lock in the store,
+        across the web workers: N gunicorn workers must not ask a site N times."""
+        with self.store.lock(key, expire=self.access.settings.request_timeout + 5):
+            existing = self.store.panel_at(key)  # a flight that just finished may have filled it
+            if existing is not None:
+                return existing
+            return self._fetch_upstream(key, site, metric, node, planned)
+
+    def _fetch_upstream(
+        self, key: str, site: str, metric: str, node: str | None, planned: QueryRange
+    ) -> PanelRecord:
         wait = self._bucket(site).try_take()
         if wait > 0:
             selfmetrics.record_ondemand(site, "rate_limited")

@@ -201,20 +201,17 @@ class Poller:
 
         The instant batch goes first and alone: if the site is down, one request finds out.
         """
-        try:
-            prom = self._send(site, "instant", lambda: self._detected(site))
-        except (KarmadaError, PromQLError) as exc:
-            return describe_failure(exc, self._clock())
+        prom = self.access.prometheus(site)
+        if not prom.profile_known:  # detection asks the site: under the same budget as polls
+            try:
+                self._send(site, "instant", lambda: prom.profile)
+            except (KarmadaError, PromQLError) as exc:
+                return describe_failure(exc, self._clock())
         for window, metrics in STANDARD_WINDOWS:
             failure = self._poll_window(site, prom, [Task(window, m) for m in metrics])
             if failure is not None:
                 return failure
         return None
-
-    def _detected(self, site: str) -> SitePrometheus:
-        prom = self.access.prometheus(site)
-        _ = prom.profile
-        return prom
 
     def _send(self, site: str, kind: selfmetrics.UpstreamKind, call: Callable[[], T]) -> T:
         """The poller's one way upstream: the site's rate, the global cap, self-metrics."""

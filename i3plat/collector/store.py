@@ -52,6 +52,10 @@ class SnapshotStore:
     def close(self) -> None:
         self.cache.close()
 
+    def lock(self, name: str, expire: float) -> diskcache.Lock:
+        """A lock shared by every process on this data dir; a dead holder's lapses after `expire` s."""
+        return diskcache.Lock(self.cache, f"{SCHEMA}:lock:{name}", expire=expire)
+
     def put_raw(self, key: str, value: Any, expire: float | None = None) -> None:
         """`value` may be a record: orjson writes dataclasses itself, as `asdict` would but without
         its deep copy of every series (which cost the poller more than its HTTP requests)."""

@@ -88,6 +88,12 @@ class SitePrometheus:
         self._lock = threading.Lock()
 
     @property
+    def profile_known(self) -> bool:
+        """Whether `profile` is answered without asking the site (given, or detected before)."""
+        with self._lock:
+            return self._profile is not None
+
+    @property
     def profile(self) -> SiteProfile:
         with self._lock:
             if self._profile is None:
