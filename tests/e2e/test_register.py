@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import shlex
-import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +16,9 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.support.procs import ConsoleProcess, free_port
+from tests.support.procs import running_demo
 
 expect.set_options(timeout=20_000)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -44,27 +42,8 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    data_dir: Path = tmp_path_factory.mktemp("register-demo")
-    proc = ConsoleProcess(
-        ["demo", "--port", str(free_port()), "--data-dir", str(data_dir), "--prometheus", "synthetic"],
-        env={"I3PLAT_POLL_INTERVAL": "5"},
-    )
-    try:
-        sim = proc.wait_for_line(r"Karmada simulator: (https://\S+) \(kubeconfig (\S+)\)", timeout=60)
-        console = proc.wait_for_line(r"I3Plat console: (http://127\.0\.0\.1:\d+/)", timeout=60)
-        kubeconfig = yaml.safe_load(Path(sim.group(2)).read_text())
-        ca_file = kubeconfig["clusters"][0]["cluster"]["certificate-authority"]
-        token = kubeconfig["users"][0]["user"]["token"]
-        control = httpx.Client(
-            base_url=sim.group(1),
-            verify=ssl.create_default_context(cafile=ca_file),
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=10.0,
-        )
-        with control:
-            yield Demo(console.group(1).rstrip("/"), control)
-    finally:
-        assert proc.stop() == 0, "\n".join(proc.output)
+    with running_demo(tmp_path_factory.mktemp("register-demo")) as running:
+        yield Demo(running.url, running.control)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ simulator's control API and back on when done; the other tests use the other two
 from __future__ import annotations
 
 import re
-import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +15,9 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
-import yaml
 from playwright.sync_api import Page, Response, expect
 
-from tests.support.procs import ConsoleProcess, free_port
+from tests.support.procs import running_demo
 
 expect.set_options(timeout=30_000)  # a loaded 2-core CI box redraws 13 plotly panels slowly
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -34,27 +32,8 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    data_dir: Path = tmp_path_factory.mktemp("site-demo")
-    port = free_port()
-    proc = ConsoleProcess(
-        ["demo", "--port", str(port), "--data-dir", str(data_dir), "--prometheus", "synthetic"],
-        env={"I3PLAT_POLL_INTERVAL": "5"},
-    )
-    try:
-        sim = proc.wait_for_line(r"Karmada simulator: (https://\S+) \(kubeconfig (\S+)\)", timeout=60)
-        console = proc.wait_for_line(r"I3Plat console: (http://127\.0\.0\.1:\d+/)", timeout=60)
-        kubeconfig = yaml.safe_load(Path(sim.group(2)).read_text())
-        ca_file = kubeconfig["clusters"][0]["cluster"]["certificate-authority"]
-        token = kubeconfig["users"][0]["user"]["token"]
-        control = httpx.Client(
-            base_url=sim.group(1),
-            verify=ssl.create_default_context(cafile=ca_file),
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        with control:
-            yield Demo(console.group(1).rstrip("/"), control)
-    finally:
-        assert proc.stop() == 0, "\n".join(proc.output)
+    with running_demo(tmp_path_factory.mktemp("site-demo")) as running:
+        yield Demo(running.url, running.control)
 
 
 def query_of(page: Page) -> dict[str, list[str]]:

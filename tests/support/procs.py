@@ -6,13 +6,19 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
+
+import httpx
+import yaml
 
 T = TypeVar("T")
 
@@ -88,3 +94,36 @@ class ConsoleProcess:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
         return int(self.proc.returncode)
+
+
+@dataclass(frozen=True)
+class RunningDemo:
+    """`i3plat demo` as a test sees it: the console's URL and a client of the simulator's `/_sim/`."""
+
+    url: str
+    control: httpx.Client
+    process: ConsoleProcess
+
+
+@contextmanager
+def running_demo(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[RunningDemo]:
+    """The demo on a free port with the synthetic source and a 5 s poll; stopped (exit 0) after."""
+    proc = ConsoleProcess(
+        ["demo", "--port", str(free_port()), "--data-dir", str(data_dir), "--prometheus", "synthetic"],
+        env={"I3PLAT_POLL_INTERVAL": "5", **(env or {})},
+    )
+    try:
+        sim = proc.wait_for_line(r"Karmada simulator: (https://\S+) \(kubeconfig (\S+)\)", timeout=60)
+        console = proc.wait_for_line(r"I3Plat console: (http://127\.0\.0\.1:\d+/)", timeout=60)
+        kubeconfig = yaml.safe_load(Path(sim.group(2)).read_text())
+        ca_file = kubeconfig["clusters"][0]["cluster"]["certificate-authority"]
+        token = kubeconfig["users"][0]["user"]["token"]
+        with httpx.Client(
+            base_url=sim.group(1),
+            verify=ssl.create_default_context(cafile=ca_file),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10.0,
+        ) as control:
+            yield RunningDemo(console.group(1).rstrip("/"), control, proc)
+    finally:
+        assert proc.stop() == 0, "\n".join(proc.output)
