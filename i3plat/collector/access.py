@@ -47,12 +47,16 @@ class SiteAccess:
                 self._karmada = self._karmada_factory()
             return self._karmada
 
-    def prometheus(self, site: str) -> SitePrometheus:
-        """The site's query path through Karmada's cluster proxy and the member's service proxy."""
+    def prometheus(self, site: str, *, detect: bool = False) -> SitePrometheus:
+        """The site's query path through Karmada's cluster proxy and the member's service proxy.
+
+        `detect`: start over without the stored profile (the poller does, once per process, so a
+        site whose Prometheus changed is detected again after a restart).
+        """
         karmada = self.karmada
         with self._lock:
             existing = self._sites.get(site)
-            if existing is not None:
+            if existing is not None and not detect:
                 return existing
             ref = parse_service_ref(self.settings.prometheus_service_for(site))
             http = karmada.service_client(site, ref.namespace, ref.name, scheme=ref.scheme, port=ref.port)
@@ -60,7 +64,7 @@ class SiteAccess:
             created = SitePrometheus(
                 client,
                 catalog=self.catalog,
-                profile=self._stored_profile(site),
+                profile=None if detect else self._stored_profile(site),
                 profile_overrides=self.settings.profile_overrides_for(site),
             )
             self._sites[site] = created

@@ -125,6 +125,8 @@ class Poller:
         self._states: dict[str, SiteState] = {}
         self._bucket = SiteBuckets(self.budget.per_site_qps, max(1.0, self.budget.per_site_qps))
         self._site_locks: dict[str, threading.Lock] = {}
+        self._detected: set[str] = set()
+        """Sites whose profile this process has detected (or is detecting) itself."""
         self._lock = threading.Lock()
 
     @property
@@ -170,6 +172,8 @@ class Poller:
         names = sorted(c.name for c in clusters)
         for gone in set(previous.sites if previous else []) - set(names):
             self.access.forget(gone)
+            with self._lock:
+                self._detected.discard(gone)
         record = FleetRecord(sites=names, fetched_at=now)
         self.store.put_fleet(record)
         return record
@@ -201,7 +205,10 @@ class Poller:
 
         The instant batch goes first and alone: if the site is down, one request finds out.
         """
-        prom = self.access.prometheus(site)
+        with self._lock:
+            first_poll = site not in self._detected
+            self._detected.add(site)
+        prom = self.access.prometheus(site, detect=first_poll)
         if not prom.profile_known:  # detection asks the site: under the same budget as polls
             try:
                 self._send(site, "instant", lambda: prom.profile)

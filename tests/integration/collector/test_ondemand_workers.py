@@ -84,3 +84,21 @@ def test_a_worker_reuses_the_profile_the_poller_stored(federation: RunningFedera
     finally:
         services.close()
         web.close()
+
+
+def test_a_restarted_poller_detects_the_profile_again(federation: RunningFederation, tmp_path: Path) -> None:
+    """Only the poller trusts nothing stored: a site whose Prometheus changed is seen after a restart."""
+    settings = Settings(kubeconfig=federation.kubeconfig_path, data_dir=tmp_path, poll_interval=5.0)
+    before, after = build_services(settings), build_services(settings)
+    try:
+        Poller(settings, before.access, before.store).poll_site(SITE)
+        restarted = Poller(settings, after.access, after.store)
+        federation.reset_counters()
+        restarted.poll_site(SITE)
+        assert federation.counters()["sites"][SITE]["total"] > 2, "detection asked the site again"
+        federation.reset_counters()
+        restarted.poll_site(SITE)
+        assert federation.counters()["sites"][SITE]["total"] == 2, "then once per window only"
+    finally:
+        before.close()
+        after.close()
