@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -27,21 +26,11 @@ from i3plat.components.auth_users import (
     user_table,
 )
 from i3plat.i18n import Translator
+from tests.support.dash_tree import walk
 
 EN = Translator("en")
 ZH = Translator("zh_CN")
 GOOD = "a long enough secret"
-
-
-def walk(node: Any) -> Iterator[Any]:
-    if isinstance(node, list | tuple):
-        for child in node:
-            yield from walk(child)
-        return
-    if node is None or isinstance(node, str | int | float):
-        return
-    yield node
-    yield from walk(getattr(node, "children", None))
 
 
 def css(node: Any) -> Any:

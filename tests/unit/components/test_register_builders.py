@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from dash import dcc
@@ -27,20 +26,10 @@ from i3plat.karmada_client.bootstrap import (
     RegistrationRequest,
     plan_steps,
 )
+from tests.support.dash_tree import walk
 
 EN = Translator("en")
 ZH = Translator("zh_CN")
-
-
-def walk(node: Any) -> Iterator[Any]:
-    if isinstance(node, list | tuple):
-        for child in node:
-            yield from walk(child)
-        return
-    if node is None or isinstance(node, str | int | float):
-        return
-    yield node
-    yield from walk(getattr(node, "children", None))
 
 
 def text_of(node: Any) -> str:
