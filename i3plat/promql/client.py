@@ -46,6 +46,8 @@ from i3plat.promql.api_params import (
     to_millis,
 )
 from i3plat.promql.errors import QueryInputError
+from i3plat.promql.form import CONTENT_TYPE as FORM_CONTENT_TYPE
+from i3plat.promql.form import FormValue, encode_form
 from i3plat.promql.prom_errors import (
     BadQuery,
     ExecutionError,
@@ -248,7 +250,7 @@ class PrometheusClient:
     ) -> list[dict[str, str]]:
         """Label sets of the series matching any of `match` (POST /api/v1/series)."""
         form: dict[str, Any] = {"match[]": check_selectors(match, required=True), **time_params(start, end)}
-        response = self._send("POST", "/api/v1/series", data=form, timeout=self.timeout)
+        response = self._send("POST", "/api/v1/series", form=form, timeout=self.timeout)
         return self._decode(response, parse_series)
 
     def buildinfo(self) -> BuildInfo:
@@ -284,7 +286,7 @@ class PrometheusClient:
         form["timeout"] = format_duration_ms(max(1, round(server_timeout(seconds) * 1000)))
         if stats:
             form["stats"] = "all"
-        response = self._send("POST", path, data=form, timeout=seconds)
+        response = self._send("POST", path, form=form, timeout=seconds)
         return self._decode(response, parse_query_response)
 
     def _send(
@@ -294,17 +296,20 @@ class PrometheusClient:
         *,
         timeout: float,
         params: Any = None,
-        data: Any = None,
+        form: Mapping[str, FormValue] | None = None,
         accept: str = "application/json",
     ) -> httpx.Response:
         """Send one request with an explicit timeout; raise for transport and Karmada errors."""
+        headers = {"Accept": accept}
+        if form is not None:
+            headers["Content-Type"] = FORM_CONTENT_TYPE
         try:
             response = self._http.request(
                 method,
                 path,
                 params=params,
-                data=data,
-                headers={"Accept": accept},
+                content=None if form is None else encode_form(form),
+                headers=headers,
                 timeout=httpx.Timeout(timeout),
             )
         except httpx.TransportError as exc:

@@ -25,6 +25,8 @@ from i3plat.promql.results import Series
 from i3plat.promql.timerange import QueryRange, parse_duration, plan_range, rate_window
 
 DEFAULT_MAX_POINTS = 400
+RENDERED_KEPT = 64
+"""Combined queries remembered per site (a few windows × profiles in practice)."""
 KEEP_LABELS_BY_SCOPE = {
     "cluster": frozenset({"phase"}),
     "node": frozenset({"node", "device", "mountpoint"}),
@@ -86,6 +88,7 @@ class SitePrometheus:
         self._profile = profile
         self._overrides = profile_overrides or {}
         self._lock = threading.Lock()
+        self._rendered: dict[tuple[tuple[str, ...], SiteProfile, int], tuple[list[str], str]] = {}
 
     @property
     def profile_known(self) -> bool:
@@ -142,8 +145,8 @@ class SitePrometheus:
         metrics = [self.catalog.get(m) for m in metric_ids]
         profile = self.profile
         window = rate_window(profile.scrape_interval, profile.scrape_interval)
-        exprs = [render_query(self.catalog, m.id, profile, rate_window=window) for m in metrics]
-        result = self.client.query(combine_queries(exprs), at=at)
+        exprs, combined = self._combined(tuple(metric_ids), profile, window)
+        result = self.client.query(combined, at=at)
         parts = split_series(result.series, len(exprs))
         return {
             m.id: MetricResult(m, self._trimmed(part, m), expr, None, at)
@@ -161,15 +164,31 @@ class SitePrometheus:
             now=time.time() if now is None else now,
         )  # fmt: skip
         window = rate_window(planned.step, profile.scrape_interval)
-        exprs = [render_query(self.catalog, m.id, profile, rate_window=window) for m in metrics]
-        result = self.client.query_range(
-            combine_queries(exprs), start=planned.start, end=planned.end, step=planned.step
-        )
+        exprs, combined = self._combined(tuple(metric_ids), profile, window)
+        result = self.client.query_range(combined, start=planned.start, end=planned.end, step=planned.step)
         parts = split_series(result.series, len(exprs))
         return {
             m.id: MetricResult(m, self._trimmed(part, m), expr, planned, None)
             for m, expr, part in zip(metrics, exprs, parts, strict=True)
         }
+
+    def _combined(
+        self, metric_ids: tuple[str, ...], profile: SiteProfile, window: int
+    ) -> tuple[list[str], str]:
+        """The metrics' queries and their combination, rendered once per profile and window.
+
+        The poller asks the same batch every interval; rendering ~20 templates each time was
+        a twentieth of its CPU. The same string object each time also lets the form encoder
+        reuse its quoting (`promql.form`).
+        """
+        key = (metric_ids, profile, window)
+        cached = self._rendered.get(key)
+        if cached is None:
+            if len(self._rendered) >= RENDERED_KEPT:
+                self._rendered.clear()
+            exprs = [render_query(self.catalog, m, profile, rate_window=window) for m in metric_ids]
+            cached = self._rendered[key] = (exprs, combine_queries(exprs))
+        return cached
 
     def node_names(self, *, start: float | None = None, end: float | None = None) -> list[str]:
         """Nodes seen in [start, end] by kube-state-metrics, else by node-exporter's uname."""
