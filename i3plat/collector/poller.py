@@ -8,6 +8,7 @@ others; its last good values stay in the store with their age.
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
 import time
@@ -128,13 +129,18 @@ class Poller:
         self._detected: set[str] = set()
         """Sites whose profile this process has detected (or is detecting) itself."""
         self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
 
     @property
     def interval(self) -> float:
         return self.settings.poll_interval
 
     def close(self) -> None:
-        """Nothing to release: requests run in the callers' threads (kept for symmetry)."""
+        """Stop the site threads of `poll_all` (scheduled polls run in the scheduler's threads)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     # ------------------------------------------------------------------ fleet
 
@@ -195,15 +201,17 @@ class Poller:
         if state.backoff_until is not None and now < state.backoff_until:
             return None
         began = time.perf_counter()
-        failure = self._poll_windows(site)
-        record = self._finish(site, state, failure)
+        written: dict[tuple[str, str], PanelRecord] = {}
+        failure = self._poll_windows(site, written)
+        record = self._finish(site, state, failure, written)
         selfmetrics.record_poll_site(site, time.perf_counter() - began)
         return record
 
-    def _poll_windows(self, site: str) -> Failure | None:
+    def _poll_windows(self, site: str, written: dict[tuple[str, str], PanelRecord]) -> Failure | None:
         """The profile (detected once), then instant values, then live windows: one request each.
 
         The instant batch goes first and alone: if the site is down, one request finds out.
+        Every record stored is also put in `written` by (window, metric).
         """
         with self._lock:
             first_poll = site not in self._detected
@@ -215,7 +223,7 @@ class Poller:
             except (KarmadaError, PromQLError) as exc:
                 return describe_failure(exc, self._clock())
         for window, metrics in STANDARD_WINDOWS:
-            failure = self._poll_window(site, prom, [Task(window, m) for m in metrics])
+            failure = self._poll_window(site, prom, [Task(window, m) for m in metrics], written)
             if failure is not None:
                 return failure
         return None
@@ -234,14 +242,16 @@ class Poller:
         selfmetrics.record_upstream(site, kind, "ok", time.perf_counter() - began)
         return result
 
-    def _poll_window(self, site: str, prom: SitePrometheus, tasks: list[Task]) -> Failure | None:
+    def _poll_window(
+        self, site: str, prom: SitePrometheus, tasks: list[Task], written: dict[tuple[str, str], PanelRecord]
+    ) -> Failure | None:
         """All tasks of one window in one request; one by one if that request is a query error.
 
         One broken template must not blank the others, so a combined query that Prometheus
         rejects is retried metric by metric and each failure stays with its own panel. Returns
         the site-level failure when nothing could be fetched for a site-wide reason.
         """
-        olds = {task: self.store.panel(site, task.metric, task.window) for task in tasks}
+        olds = self._stored(site)
         kind: selfmetrics.UpstreamKind = "instant" if tasks[0].window == NOW_WINDOW else "range"
         try:
             records = self._send(site, kind, lambda: self._query_batch(site, prom, tasks, olds))
@@ -251,18 +261,29 @@ class Poller:
             if failure.cause == "query_error" and len(tasks) > 1:
                 outcomes = self._poll_singly(site, prom, tasks, olds)
             else:
-                outcomes = [(kept_with(olds[t], t, site, failure), failure) for t in tasks]
+                outcomes = [(kept_with(olds(t), t, site, failure), failure) for t in tasks]
         self.store.put_panels([record for record, _ in outcomes])
+        written.update(((r.window, r.metric), r) for r, _ in outcomes)
         failures = [failure for _, failure in outcomes if failure is not None]
         if len(failures) == len(tasks) and all(f.cause in SITE_LEVEL_CAUSES for f in failures):
             return failures[0]
         return None
 
+    def _stored(self, site: str) -> Callable[[Task], PanelRecord | None]:
+        """The last stored record of a task, read when first asked for: instant values need
+        theirs only when they fail, and a read per panel per poll was a tenth of the CPU."""
+
+        @functools.cache
+        def stored(task: Task) -> PanelRecord | None:
+            return self.store.panel(site, task.metric, task.window)
+
+        return stored
+
     def _poll_singly(
-        self, site: str, prom: SitePrometheus, tasks: list[Task], olds: dict[Task, PanelRecord | None]
+        self, site: str, prom: SitePrometheus, tasks: list[Task], olds: Callable[[Task], PanelRecord | None]
     ) -> list[tuple[PanelRecord, Failure | None]]:
         with ThreadPoolExecutor(self.budget.per_site_concurrency, thread_name_prefix="i3plat-single") as pool:
-            return list(pool.map(lambda task: self._run_task(site, prom, task, olds[task]), tasks))
+            return list(pool.map(lambda task: self._run_task(site, prom, task, olds(task)), tasks))
 
     def _run_task(
         self, site: str, prom: SitePrometheus, task: Task, old: PanelRecord | None
@@ -270,14 +291,14 @@ class Poller:
         """One metric alone; the record to store (new data, or the old one with the failure)."""
         kind: selfmetrics.UpstreamKind = "instant" if task.window == NOW_WINDOW else "range"
         try:
-            [record] = self._send(site, kind, lambda: self._query_batch(site, prom, [task], {task: old}))
+            [record] = self._send(site, kind, lambda: self._query_batch(site, prom, [task], lambda _: old))
         except (KarmadaError, PromQLError) as exc:
             failure = describe_failure(exc, self._clock())
             return kept_with(old, task, site, failure), failure
         return record, None
 
     def _query_batch(
-        self, site: str, prom: SitePrometheus, tasks: list[Task], olds: dict[Task, PanelRecord | None]
+        self, site: str, prom: SitePrometheus, tasks: list[Task], olds: Callable[[Task], PanelRecord | None]
     ) -> list[PanelRecord]:
         now = self._clock()
         metrics = [task.metric for task in tasks]
@@ -287,7 +308,7 @@ class Poller:
         window = plan_range(
             now - LIVE_SECONDS, now, max_points=LIVE_MAX_POINTS, scrape_interval=prom.profile.scrape_interval
         )
-        kept = {task: same_grid(olds[task], window.step) for task in tasks}
+        kept = {task: same_grid(olds(task), window.step) for task in tasks}
         start = min(
             incremental_start(old.end if old else None, window.start, window.step) for old in kept.values()
         )
@@ -302,7 +323,13 @@ class Poller:
             ))  # fmt: skip
         return records
 
-    def _finish(self, site: str, state: SiteState, failure: Failure | None) -> SiteRecord:
+    def _finish(
+        self,
+        site: str,
+        state: SiteState,
+        failure: Failure | None,
+        written: dict[tuple[str, str], PanelRecord],
+    ) -> SiteRecord:
         now = self._clock()
         if failure is None:
             state.consecutive_failures, state.backoff_until, state.failing_since = 0, None, None
@@ -331,19 +358,10 @@ class Poller:
                     else None
                 ),
                 profile=self._profile_dict(site) if failure is None else old.profile,
-                node_names=self._node_names(site) if failure is None else old.node_names,
+                node_names=node_names_in(written) if failure is None else old.node_names,
             )
             self.store.put_site(record)
         return record
-
-    def _node_names(self, site: str) -> list[str]:
-        """Nodes seen in the last hour, from panels already fetched (no extra request)."""
-        names: set[str] = set()
-        for window, metric in NODE_NAME_SOURCES:
-            panel = self.store.panel(site, metric, window)
-            if panel is not None:
-                names.update(s.labels["node"] for s in panel.series if s.labels.get("node"))
-        return sorted(names)
 
     def _profile_dict(self, site: str) -> dict[str, object]:
         return asdict(self.access.prometheus(site).profile)
@@ -354,11 +372,30 @@ class Poller:
         """Refresh the fleet and poll every site in parallel (one cycle; tests and benchmarks)."""
         began = time.perf_counter()
         fleet = self.refresh_fleet()
-        workers = max(1, min(self.budget.global_concurrency, len(fleet.sites)))
-        with ThreadPoolExecutor(workers, thread_name_prefix="i3plat-site") as pool:
-            results = dict(zip(fleet.sites, pool.map(self.poll_site, fleet.sites), strict=True))
+        self.store.trim()
+        pool = self._site_pool()
+        results = dict(zip(fleet.sites, pool.map(self.poll_site, fleet.sites), strict=True))
         selfmetrics.record_poll_cycle(time.perf_counter() - began)
         return results
+
+    def _site_pool(self) -> ThreadPoolExecutor:
+        """Site threads kept across cycles (and their SQLite connections with them)."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    self.budget.global_concurrency, thread_name_prefix="i3plat-site"
+                )
+            return self._pool
+
+
+def node_names_in(panels: dict[tuple[str, str], PanelRecord]) -> list[str]:
+    """Nodes seen in the last hour, from the panels just polled (no extra request)."""
+    names: set[str] = set()
+    for source in NODE_NAME_SOURCES:
+        panel = panels.get(source)
+        if panel is not None:
+            names.update(s.labels["node"] for s in panel.series if s.labels.get("node"))
+    return sorted(names)
 
 
 def earliest(*moments: float | None) -> float | None:

@@ -64,6 +64,7 @@ class PollerService:
     def sync_sites(self) -> None:
         """Refresh the site list, then make the set of site jobs match it."""
         fleet = self.poller.refresh_fleet()
+        self.poller.store.trim()
         scheduler = self._scheduler
         if scheduler is None:
             return

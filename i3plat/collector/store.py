@@ -7,6 +7,7 @@ never needs the poller's classes.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +47,21 @@ class SnapshotStore:
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
         self.cache = diskcache.Cache(
-            str(directory / "snapshots"), disk_min_file_size=VALUE_IN_SQLITE_BELOW, size_limit=2**30
+            str(directory / "snapshots"),
+            disk_min_file_size=VALUE_IN_SQLITE_BELOW,
+            size_limit=2**30,
+            cull_limit=0,
         )
+        self._writing = threading.Lock()
+
+    def trim(self) -> int:
+        """Drop expired on-demand answers and, past the size limit, the least recently stored.
+
+        Culling is off on writes (`cull_limit=0`): diskcache would otherwise look for expired
+        keys and measure the database on every `set`, a fifth of the cost of each snapshot the
+        poller writes. The poller trims once per interval instead; returns the keys removed.
+        """
+        return int(self.cache.cull())
 
     def close(self) -> None:
         self.cache.close()
@@ -59,7 +73,9 @@ class SnapshotStore:
     def put_raw(self, key: str, value: Any, expire: float | None = None) -> None:
         """`value` may be a record: orjson writes dataclasses itself, as `asdict` would but without
         its deep copy of every series (which cost the poller more than its HTTP requests)."""
-        self.cache.set(key, orjson.dumps(value), expire=expire)
+        blob = orjson.dumps(value)
+        with self._writing:
+            self.cache.set(key, blob, expire=expire)
 
     def get_raw(self, key: str) -> Any | None:
         blob = self.cache.get(key)
@@ -86,10 +102,15 @@ class SnapshotStore:
         return self.panel_at(panel_key(site, metric, window, node))
 
     def put_panels(self, records: list[PanelRecord]) -> None:
-        """Several panels in one SQLite transaction (one lock round instead of one per panel)."""
-        with self.cache.transact():
-            for record in records:
-                self.put_panel(record)
+        """Several panels in one SQLite transaction (one lock round instead of one per panel).
+
+        Writers of this process queue on a Python lock first: threads that meet on SQLite's
+        lock instead sleep in its busy handler (steps of up to 100 ms), long after it is free.
+        """
+        blobs = [(panel_key(r.site, r.metric, r.window, r.node), orjson.dumps(r)) for r in records]
+        with self._writing, self.cache.transact():
+            for key, blob in blobs:
+                self.cache.set(key, blob)
 
     def put_panel_at(self, key: str, record: PanelRecord, expire: float | None = None) -> None:
         self.put_raw(key, record, expire)
