@@ -23,6 +23,7 @@ from pydantic_settings import (
 
 POLL_INTERVAL_FLOOR = 5.0
 """No poll or refresh interval below this, whatever a config file or URL asks for."""
+MAX_AUDIT_RETENTION_DAYS = 36_500
 
 _SERVICE_REF = re.compile(
     r"^(?P<ns>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)/"
@@ -103,6 +104,8 @@ class Settings(BaseSettings):
     login_limit: str = "5 per 15 minutes"
     ratelimit_storage: str | None = None
     metrics_token: SecretStr | None = None
+    audit_retention_days: int = 180
+    """Audit rows older than this many days are deleted; 0 keeps them forever."""
     auth_header: str = Field(default="X-Forwarded-User", pattern=r"^[A-Za-z0-9-]{1,64}$")
     auth_role_header: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,64}$")
     auth_group_roles: dict[str, RoleName] = Field(default_factory=dict)
@@ -129,6 +132,15 @@ class Settings(BaseSettings):
     @classmethod
     def _check_service(cls, value: str) -> str:
         return check_service_ref(value)
+
+    @field_validator("audit_retention_days")
+    @classmethod
+    def _check_retention(cls, value: int) -> int:
+        if not 0 <= value <= MAX_AUDIT_RETENTION_DAYS:
+            raise ValueError(
+                f"must be a number of days from 0 (keep forever) to {MAX_AUDIT_RETENTION_DAYS}, got {value}"
+            )
+        return value
 
     @field_validator("embed_origins", mode="before")
     @classmethod

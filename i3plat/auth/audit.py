@@ -3,23 +3,32 @@
 The database row is for the admin UI and CLI; the log line is for the platform's log pipeline
 (it outlives a lost data volume). Detail values under secret-looking keys are dropped before
 either is written, so a careless caller cannot leak a password or token into the trail.
+
+Rows older than the retention (`audit_retention_days`) are deleted by whichever process writes
+an event, at most once an hour per process: no scheduler, and the check costs one comparison.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import OperationalError
 
 from i3plat.auth.db import AuditRow, AuthDatabase
 
 AUDIT_LOGGER = "i3plat.audit"
 SECRET_WORDS = ("password", "secret", "token", "cookie", "authorization", "csrf")
+DEFAULT_RETENTION_DAYS = 180
+PRUNE_EVERY = 3600.0
+DAY = 86_400.0
+log = logging.getLogger("i3plat.auth")
 
 
 @dataclass(frozen=True)
@@ -51,10 +60,17 @@ class AuditLog:
         db: AuthDatabase,
         logger: logging.Logger | None = None,
         clock: Callable[[], float] = time.time,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
     ) -> None:
+        """`retention_days` 0 keeps every row."""
+        if retention_days < 0:
+            raise ValueError(f"audit_retention_days: must be 0 or more, got {retention_days}")
         self.db = db
         self.logger = logger or logging.getLogger(AUDIT_LOGGER)
         self.clock = clock
+        self.retention_days = retention_days
+        self._next_prune = float("-inf")
+        self._prune_lock = threading.Lock()
 
     def record(
         self,
@@ -86,7 +102,33 @@ class AuditLog:
         line = {"audit": entry.action, **{k: v for k, v in entry.__dict__.items() if k != "action"}}
         level = logging.INFO if outcome == "ok" else logging.WARNING
         self.logger.log(level, "%s", orjson.dumps(line).decode())
+        self._prune_if_due(entry.at)
         return entry
+
+    def prune(self, now: float | None = None) -> int:
+        """Delete the rows older than the retention; the number deleted (0 when kept forever)."""
+        if self.retention_days == 0:
+            return 0
+        cutoff = (self.clock() if now is None else now) - self.retention_days * DAY
+        with self.db.session.begin() as session:
+            result = session.execute(delete(AuditRow).where(AuditRow.at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def _prune_if_due(self, now: float) -> None:
+        """A busy database only postpones pruning to the next hour; the event is already stored."""
+        if self.retention_days == 0 or now < self._next_prune:
+            return
+        with self._prune_lock:
+            if now < self._next_prune:
+                return
+            self._next_prune = now + PRUNE_EVERY
+        try:
+            pruned = self.prune(now)
+        except OperationalError as exc:
+            log.warning("audit log: pruning rows older than %d days failed: %s", self.retention_days, exc)
+            return
+        if pruned:
+            log.info("audit log: deleted %d rows older than %d days", pruned, self.retention_days)
 
     def recent(self, limit: int = 200, action: str | None = None) -> list[AuditEntry]:
         query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)

@@ -19,7 +19,7 @@ from i3plat.auth.keys import load_secret_key
 from i3plat.auth.principal import TokenScope
 from i3plat.auth.roles import ROLE_NAMES, Role, parse_role
 from i3plat.auth.tokens import TokenService
-from i3plat.auth.users import UserStore
+from i3plat.auth.users import UserInfo, UserStore
 from i3plat.promql.timerange import parse_duration
 from i3plat.settings import Settings
 
@@ -50,6 +50,10 @@ def add_auth_commands(sub: Any) -> None:
     set_password.add_argument("--password-stdin", action="store_true")
     delete = users.add_parser("delete", help="delete a user")
     delete.add_argument("name")
+    disable = users.add_parser("disable", help="refuse a user's sign-in and end their sessions now")
+    disable.add_argument("name")
+    enable = users.add_parser("enable", help="let a disabled user sign in again")
+    enable.add_argument("name")
 
     tokens = sub.add_parser("tokens", help="kiosk and embed tokens").add_subparsers(
         dest="action", required=True
@@ -78,24 +82,36 @@ def read_password(from_stdin: bool, stdin: TextIO, confirm: bool = True) -> str:
 
 def run_auth_command(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) -> int:
     db = open_database(settings.data_dir)
+    audit = AuditLog(db, retention_days=settings.audit_retention_days)
     try:
         if args.command == "users":
-            return run_users(args, db, out)
-        return run_tokens(args, db, settings, out)
+            return run_users(args, db, out, audit=audit)
+        return run_tokens(args, db, settings, out, audit=audit)
     finally:
         db.close()
 
 
-def run_users(args: argparse.Namespace, db: AuthDatabase, out: TextIO, stdin: TextIO = sys.stdin) -> int:
-    users, audit = UserStore(db), AuditLog(db)
+def format_local_time(moment: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(moment)) if moment else "-"
+
+
+def user_line(user: UserInfo) -> str:
+    state = f"disabled since {format_local_time(user.disabled_at)}" if user.disabled else "enabled"
+    last = format_local_time(user.last_login_at)
+    return f"{user.name}\t{user.role.name.lower()}\t{user.source}\t{state}\tlast sign-in {last}"
+
+
+def run_users(
+    args: argparse.Namespace,
+    db: AuthDatabase,
+    out: TextIO,
+    stdin: TextIO = sys.stdin,
+    audit: AuditLog | None = None,
+) -> int:
+    users, audit = UserStore(db), audit or AuditLog(db)
     if args.action == "list":
         for user in users.list():
-            last = (
-                time.strftime("%Y-%m-%d %H:%M", time.localtime(user.last_login_at))
-                if user.last_login_at
-                else "-"
-            )
-            print(f"{user.name}\t{user.role.name.lower()}\t{user.source}\tlast sign-in {last}", file=out)
+            print(user_line(user), file=out)
         return 0
     if args.action == "create":
         role = Role.ADMIN if args.admin else parse_role(args.role)
@@ -106,6 +122,13 @@ def run_users(args: argparse.Namespace, db: AuthDatabase, out: TextIO, stdin: Te
         detail = {"role": info.role.name}
     elif args.action == "set-password":
         info = users.set_password(args.name, read_password(args.password_stdin, stdin))
+        detail = {}
+    elif args.action in ("disable", "enable"):
+        before = users.get(args.name)  # None: the store names the missing user below
+        if before is not None and before.disabled is (args.action == "disable"):
+            print(f"user {args.name}: already {args.action}d", file=out)
+            return 0
+        info = users.disable(args.name) if args.action == "disable" else users.enable(args.name)
         detail = {}
     else:
         users.delete(args.name)
@@ -120,8 +143,10 @@ def scope_from_args(args: argparse.Namespace) -> TokenScope:
     return TokenScope(args.kind, args.metric, args.site, args.node, max_range)
 
 
-def run_tokens(args: argparse.Namespace, db: AuthDatabase, settings: Settings, out: TextIO) -> int:
-    tokens, audit = TokenService(db, load_secret_key(settings)), AuditLog(db)
+def run_tokens(
+    args: argparse.Namespace, db: AuthDatabase, settings: Settings, out: TextIO, audit: AuditLog | None = None
+) -> int:
+    tokens, audit = TokenService(db, load_secret_key(settings)), audit or AuditLog(db)
     if args.action == "list":
         now = time.time()
         for info in tokens.list():

@@ -1,8 +1,9 @@
 """The sign-in database (SQLAlchemy 2, SQLite in the data dir): users, access tokens, audit log.
 
 SQLite in WAL mode with a busy timeout, so several gunicorn workers and the CLI can share it
-on one host. Tables are created on first use; there is no migration tool yet (see
-docs/security.md), so columns are only ever added with defaults.
+on one host. Tables are created on first use. There is no migration tool: a column added to a
+model must be nullable, and `add_missing_columns` adds it to a database made by an older
+version when the database is opened.
 """
 
 from __future__ import annotations
@@ -12,7 +13,19 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Float, Integer, String, Text, create_engine, event
+from sqlalchemy import (
+    Engine,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    create_engine,
+    event,
+    inspect,
+    text,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
@@ -35,6 +48,8 @@ class UserRow(Base):
     """What the session cookie names; rotated on password or role change, so old sessions end."""
     created_at: Mapped[float] = mapped_column(Float)
     last_login_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    disabled_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """Set while the user may not sign in; the row (and the audit trail naming it) stays."""
 
 
 class TokenRow(Base):
@@ -70,6 +85,64 @@ class AuditRow(Base):
     detail: Mapped[str] = mapped_column(Text, default="{}")
 
 
+class SchemaError(RuntimeError):
+    """The database lacks a column that cannot be added in place; the message names it."""
+
+
+def missing_columns(engine: Engine, metadata: MetaData) -> list[tuple[str, str]]:
+    """(table, column) of every model column an existing table lacks; new tables are not listed."""
+    inspector = inspect(engine)
+    existing = set(inspector.get_table_names())
+    missing: list[tuple[str, str]] = []
+    for table in metadata.sorted_tables:
+        if table.name not in existing:
+            continue
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        missing.extend((table.name, column.name) for column in table.columns if column.name not in present)
+    return missing
+
+
+def add_missing_columns(engine: Engine, metadata: MetaData) -> list[tuple[str, str]]:
+    """Add the nullable columns an older database lacks (`create_all` never alters a table).
+
+    Safe when several workers open the database together: another one may add the column
+    between our check and our ALTER, which SQLite reports as "duplicate column name".
+    Returns the (table, column) pairs this call added.
+    """
+    quote = engine.dialect.identifier_preparer.quote
+    added: list[tuple[str, str]] = []
+    for table_name, column_name in missing_columns(engine, metadata):
+        table = metadata.tables[table_name]
+        column = table.columns[column_name]
+        if not column.nullable or column.primary_key or column.unique:
+            raise SchemaError(
+                f"{table_name}.{column_name}: missing from the database and not a plain nullable "
+                "column; it cannot be added in place"
+            )
+        kind = column.type.compile(dialect=engine.dialect)
+        statement = f"ALTER TABLE {quote(table_name)} ADD COLUMN {quote(column_name)} {kind}"
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(statement))
+        except OperationalError as exc:
+            if "duplicate column name" not in str(exc):
+                raise
+            continue
+        for index in table.indexes:
+            if column_name in index.columns:
+                _create_index(engine, index)
+        added.append((table_name, column_name))
+    return added
+
+
+def _create_index(engine: Engine, index: Index) -> None:
+    try:
+        index.create(engine, checkfirst=True)
+    except OperationalError as exc:  # another worker created it after our check
+        if "already exists" not in str(exc):
+            raise
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
@@ -89,6 +162,7 @@ class AuthDatabase:
         event.listen(self.engine, "connect", _sqlite_pragmas)
         self.session = sessionmaker(self.engine, expire_on_commit=False)
         self._create_tables()
+        add_missing_columns(self.engine, Base.metadata)
 
     def _create_tables(self) -> None:
         """Workers start together: one may create a table between another's check and create."""

@@ -60,8 +60,11 @@ def wants_login_page(ctx: AuthContext) -> bool:
 
 
 def page_refusal(ctx: AuthContext, decision: Decision) -> WResponse:
-    from i3plat.auth.views import status_page
+    from i3plat.auth.views import disabled_refusal, status_page
 
+    disabled = flask.g.get("i3plat_disabled_user")
+    if isinstance(disabled, str):  # header mode: the proxy vouches for a user we disabled
+        return disabled_refusal(disabled, "header")
     if decision.status == 401 and wants_login_page(ctx):
         return login_redirect(flask.request.full_path.rstrip("?"))
     return status_page(decision.status)

@@ -148,7 +148,7 @@ def install_auth(app: dash.Dash, settings: Settings, *, passwords: Passwords | N
         db=db,
         users=UserStore(db, passwords),
         tokens=TokenService(db, server.secret_key),
-        audit=AuditLog(db),
+        audit=AuditLog(db, retention_days=settings.audit_retention_days),
         limiter=limiter,
     )
     ctx.extras["dash_app"] = app

@@ -41,7 +41,11 @@ class NoSuchUser(UserError):
 
 
 class LastAdmin(UserError):
-    """The last system administrator may not be removed or demoted."""
+    """The last enabled system administrator may not be removed, demoted or disabled."""
+
+
+class UserDisabled(UserError):
+    """The user is disabled: an identity provider vouching for them does not sign them in."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,11 @@ class UserInfo:
     created_at: float
     last_login_at: float | None
     has_password: bool
+    disabled_at: float | None = None
+
+    @property
+    def disabled(self) -> bool:
+        return self.disabled_at is not None
 
 
 def check_user_name(name: str) -> str:
@@ -68,7 +77,7 @@ def _info(row: UserRow) -> UserInfo:
     return UserInfo(
         name=row.name, role=parse_role(row.role), source=row.source,  # type: ignore[arg-type]
         session_key=row.session_key, created_at=row.created_at, last_login_at=row.last_login_at,
-        has_password=row.password_hash is not None,
+        has_password=row.password_hash is not None, disabled_at=row.disabled_at,
     )  # fmt: skip
 
 
@@ -114,18 +123,23 @@ class UserStore:
             return None
         with self.db.session() as session:
             row = session.scalar(select(UserRow).where(UserRow.session_key == key))
-            return _info(row) if row is not None else None
+            return _info(row) if row is not None and row.disabled_at is None else None
 
     def list(self) -> list[UserInfo]:
         with self.db.session() as session:
             return [_info(row) for row in session.scalars(select(UserRow).order_by(UserRow.name))]
 
     def authenticate(self, name: str, password: str) -> UserInfo | None:
-        """The user when the password is right; None otherwise (same cost either way)."""
+        """The user when the password is right and they are enabled; None otherwise.
+
+        A disabled user's password is still checked, so the answer costs the same either way.
+        """
         with self.db.session.begin() as session:
             row = session.scalar(select(UserRow).where(UserRow.name == name)) if _NAME.match(name) else None
             stored = row.password_hash if row is not None and row.source == "local" else None
             if not self.passwords.verify(stored, password) or row is None or stored is None:
+                return None
+            if row.disabled_at is not None:
                 return None
             if self.passwords.needs_rehash(stored):
                 row.password_hash = self.passwords.hash(password)
@@ -135,8 +149,8 @@ class UserStore:
     def set_role(self, name: str, role: Role) -> UserInfo:
         with self.db.session.begin() as session:
             row = self._row(session, name)
-            if parse_role(row.role) == Role.ADMIN and role != Role.ADMIN:
-                self._keep_an_admin(session, name)
+            if role != Role.ADMIN:
+                self._keep_an_admin(session, row)
             row.role = role_name(role)
             row.session_key = new_session_key()
             return _info(row)
@@ -154,9 +168,28 @@ class UserStore:
     def delete(self, name: str) -> None:
         with self.db.session.begin() as session:
             row = self._row(session, name)
-            if parse_role(row.role) == Role.ADMIN:
-                self._keep_an_admin(session, name)
+            self._keep_an_admin(session, row)
             session.delete(row)
+
+    def disable(self, name: str) -> UserInfo:
+        """Refuse their sign-in and end their sessions now; the row and its audit trail stay.
+
+        Disabling a disabled user changes nothing (the first `disabled_at` is kept).
+        """
+        with self.db.session.begin() as session:
+            row = self._row(session, name)
+            if row.disabled_at is None:
+                self._keep_an_admin(session, row)
+                row.disabled_at = self.clock()
+                row.session_key = new_session_key()
+            return _info(row)
+
+    def enable(self, name: str) -> UserInfo:
+        """They may sign in again (old sessions stay ended: the key was rotated on disable)."""
+        with self.db.session.begin() as session:
+            row = self._row(session, name)
+            row.disabled_at = None
+            return _info(row)
 
     def upsert_external(self, name: str, role: Role, source: UserSource) -> UserInfo:
         """An OIDC or proxy identity: its role comes from the identity provider every time."""
@@ -173,6 +206,8 @@ class UserStore:
             else:
                 if row.source != source:
                     raise UserExists(f"user {name!r} exists as a {row.source} user")
+                if row.disabled_at is not None:
+                    raise UserDisabled(f"user {name!r} is disabled")
                 if row.role != role_name(role):
                     row.role = role_name(role)
                     row.session_key = new_session_key()
@@ -188,9 +223,16 @@ class UserStore:
         return row
 
     @staticmethod
-    def _keep_an_admin(session: Session, name: str) -> None:
+    def _keep_an_admin(session: Session, row: UserRow) -> None:
+        """Refuse to lose `row` as an admin when no other enabled admin could sign in."""
+        if parse_role(row.role) != Role.ADMIN or row.disabled_at is not None:
+            return
         admins = session.scalar(
-            select(func.count()).select_from(UserRow).where(UserRow.role == role_name(Role.ADMIN))
+            select(func.count())
+            .select_from(UserRow)
+            .where(UserRow.role == role_name(Role.ADMIN), UserRow.disabled_at.is_(None))
         )
         if (admins or 0) <= 1:
-            raise LastAdmin(f"user {name!r} is the last system administrator; make another admin first")
+            raise LastAdmin(
+                f"user {row.name!r} is the last enabled system administrator; make another admin first"
+            )

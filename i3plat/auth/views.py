@@ -18,7 +18,7 @@ from i3plat.auth.csrf import CSRF_FIELD, csrf_value
 from i3plat.auth.enforce import safe_next
 from i3plat.auth.oidc import OidcError, installed_flow, role_from_claims
 from i3plat.auth.policy import OIDC_CALLBACK_PATH, OIDC_LOGIN_PATH
-from i3plat.auth.users import UserError
+from i3plat.auth.users import UserDisabled, UserError
 from i3plat.auth.web import auth_context, current_principal, request_address, sign_in_external, sign_in_user
 from i3plat.i18n import language_names
 from i3plat.webctx import request_translator
@@ -90,6 +90,19 @@ def status_page(status: int) -> flask.Response:
     return render(status, title=title, message=message, tone="warning", home=t("Back to the overview"))
 
 
+def disabled_refusal(name: str, source: str) -> flask.Response:
+    """The SSO or the proxy vouches for a disabled user: they are who they say, so say why (403)."""
+    auth_context().audit.record(
+        "login", actor=name, actor_kind="user", outcome="refused", address=request_address(),
+        detail={"source": source, "reason": "disabled"},
+    )  # fmt: skip
+    t = request_translator()
+    message = t(
+        "Your account ({name}) is disabled. Ask a system administrator if you need access again.", name=name
+    )
+    return render(403, title=t("Account disabled"), message=message, tone="warning")
+
+
 def login_form(
     status: int = 200, message: str = "", username: str = "", next_url: str = "/"
 ) -> flask.Response:
@@ -125,10 +138,12 @@ def login_post() -> WResponse:
     password = flask.request.form.get("password") or ""
     next_url = safe_next(flask.request.form.get("next"))
     info = ctx.users.authenticate(name, password) if name and password else None
-    if info is None:
+    if info is None:  # the same answer for a disabled user: a password guess learns nothing
+        known = ctx.users.get(name) if name else None
         ctx.audit.record(
-            "login", actor=name or "-", actor_kind="user", outcome="failed", address=request_address()
-        )
+            "login", actor=name or "-", actor_kind="user", outcome="failed", address=request_address(),
+            detail={"reason": "disabled"} if known is not None and known.disabled else None,
+        )  # fmt: skip
         return login_form(401, t("Wrong user name or password."), name, next_url)
     sign_in_user(info)
     ctx.audit.record(
@@ -181,6 +196,8 @@ def oidc_complete() -> WResponse:
         return oidc_failed(str(exc))
     try:
         sign_in_external(identity.username, role_from_claims(identity.claims, ctx.settings), "oidc")
+    except UserDisabled:
+        return disabled_refusal(identity.username, "oidc")
     except UserError as exc:  # e.g. the name belongs to a local user: never take that account over
         reason = f"user {identity.username!r} refused: {type(exc).__name__}"
         return oidc_failed(reason, actor=identity.username)

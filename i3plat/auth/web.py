@@ -122,6 +122,11 @@ def proxy_principal(ctx: AuthContext) -> Principal | None:
             flask.request.headers.get(settings.auth_role_header), settings.auth_group_roles
         )
     known = ctx.users.get(name)
+    if known is not None and known.disabled:
+        flask.g.i3plat_refusal = "disabled user"
+        flask.g.i3plat_disabled_user = name
+        log.info("proxy identity %s refused: the user is disabled", name)
+        return None
     roles = [parse_role(settings.auth_default_role), header_role, known.role if known else None]
     return Principal("proxy", name, max(role for role in roles if role is not None))
 
@@ -168,7 +173,10 @@ def sign_in_user(info: UserInfo) -> None:
 
 
 def sign_in_external(name: str, role: Role, source: UserSource) -> UserInfo:
-    """OIDC (and future SSO) identities: kept as users whose role the provider decides."""
+    """OIDC (and future SSO) identities: kept as users whose role the provider decides.
+
+    Raises `UserDisabled` for a disabled user (and `UserError` for a name it may not take).
+    """
     ctx = auth_context()
     info = ctx.users.upsert_external(name, role, source)
     sign_in_user(info)

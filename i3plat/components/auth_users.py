@@ -42,6 +42,9 @@ SOURCE_NOTES = {
     "header": N_("Signs in through the reverse proxy: the proxy's groups can give a higher role."),
 }
 TIME_PATTERN = "yyyy-MM-dd HH:mm"
+StateAction = Literal["disable", "enable"]
+STATE_BUTTON = "user-state"
+"""Pattern-matching id type of the per-row Disable/Enable buttons: {type, name, action}."""
 
 
 class FormError(ValueError):
@@ -159,31 +162,60 @@ def result_alert(text: str, *, ok: bool, field: str | None = None) -> html.Div:
     )
 
 
+def user_state(info: UserInfo, t: Translator) -> list[Any]:
+    if info.disabled_at is None:
+        return [html.Span(t("Active"), className="badge text-bg-success user-state-active")]
+    return [
+        html.Span(t("Disabled"), className="badge text-bg-secondary user-state-disabled"),
+        html.Small(" " + format_moment(info.disabled_at, t), className="text-body-secondary"),
+    ]
+
+
+def state_button(info: UserInfo, t: Translator) -> dbc.Button:
+    """Disable an active user, enable a disabled one; the action is in the id, so a repeated
+    click repeats the same request instead of toggling back."""
+    action: StateAction = "enable" if info.disabled else "disable"
+    return dbc.Button(
+        t("Enable") if info.disabled else t("Disable"),
+        id={"type": STATE_BUTTON, "name": info.name, "action": action},
+        size="sm",
+        color="success" if info.disabled else "warning",
+        outline=True,
+        className="ms-2",
+    )
+
+
 def user_rows(infos: Sequence[UserInfo], t: Translator, me: str) -> list[Any]:
+    """One row per user; no Disable button on the admin's own row (the page refuses it too)."""
     rows = []
     for info in infos:
         name: list[Any] = [info.name]
         if info.name == me:
             name.append(html.Span(t("you"), className="badge text-bg-info ms-2"))
+        actions: list[Any] = [
+            dbc.Button(
+                t("Manage"),
+                id={"type": "user-manage", "name": info.name},
+                size="sm",
+                color="secondary",
+                outline=True,
+            )
+        ]
+        if info.name != me:
+            actions.append(state_button(info, t))
         rows.append(
             html.Tr(
                 [
                     html.Td(name),
                     html.Td(t(info.role.label), className=f"user-role-{role_name(info.role)}"),
                     html.Td(t(SOURCE_LABELS.get(info.source, info.source))),
+                    html.Td(user_state(info, t)),
                     html.Td(format_moment(info.created_at, t)),
                     html.Td(format_moment(info.last_login_at, t)),
-                    html.Td(
-                        dbc.Button(
-                            t("Manage"),
-                            id={"type": "user-manage", "name": info.name},
-                            size="sm",
-                            color="secondary",
-                            outline=True,
-                        )
-                    ),
+                    html.Td(actions, className="text-nowrap"),
                 ],
                 id={"type": "user-row", "name": info.name},
+                className="user-disabled text-body-secondary" if info.disabled else "",
             )
         )
     return rows
@@ -192,7 +224,7 @@ def user_rows(infos: Sequence[UserInfo], t: Translator, me: str) -> list[Any]:
 def user_table(infos: Sequence[UserInfo], t: Translator, me: str) -> Any:
     if not infos:
         return html.Div(t("No users yet."), className="text-body-secondary", id="user-empty")
-    head = [t("User"), t("Role"), t("Signs in with"), t("Created"), t("Last sign-in"), ""]
+    head = [t("User"), t("Role"), t("Signs in with"), t("Status"), t("Created"), t("Last sign-in"), ""]
     return dbc.Table(
         [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(user_rows(infos, t, me))],
         size="sm",
@@ -272,6 +304,35 @@ def user_editor(info: UserInfo | None, t: Translator) -> Any:
 def store_refusal(exc: UserError, t: Translator, name: str, *, actor: str) -> html.Div:
     field = "name" if isinstance(exc, UserExists | InvalidUserName) else None
     return result_alert(store_error_text(exc, t, name, actor=actor), ok=False, field=field)
+
+
+def parse_state_click(trigger: object, clicks: object) -> tuple[str, StateAction] | None:
+    """(user, action) of a real click on a row's Disable/Enable button; None for anything else
+    (the table re-rendering, a malformed id)."""
+    if not isinstance(trigger, dict) or not clicks:
+        return None
+    name, action = trigger.get("name"), trigger.get("action")
+    if not isinstance(name, str) or not name:
+        return None
+    if action == "disable":
+        return name, "disable"
+    if action == "enable":
+        return name, "enable"
+    return None
+
+
+def state_result_text(info: UserInfo, t: Translator, *, changed: bool) -> str:
+    if info.disabled:
+        if not changed:
+            return t("{name} is already disabled.", name=info.name)
+        return t("{name} is disabled: their sessions have ended and they cannot sign in.", name=info.name)
+    if not changed:
+        return t("{name} is already active.", name=info.name)
+    return t("{name} is active again and can sign in.", name=info.name)
+
+
+def self_disable_text(name: str, t: Translator) -> str:
+    return t("You ({name}) cannot disable your own account: ask another system administrator.", name=name)
 
 
 def delete_question(name: str, t: Translator) -> str:

@@ -3,7 +3,8 @@
 Wiring only: checks and components are in `components.auth_users`, storage in
 `auth.users.UserStore` (via `auth.web.auth_context().users`). Every change, and every change
 the store refuses, is audit-logged under the same action names as the `i3plat users` CLI.
-Deleting asks first, in a dialog that names the user.
+Deleting asks first, in a dialog that names the user. Disabling (and enabling) is one click per
+row: it is undone as easily, and the admin's own row has no such button.
 """
 
 from __future__ import annotations
@@ -17,14 +18,18 @@ from dash import ALL, Input, Output, State, ctx, dcc, html
 from i3plat.auth.users import UserError
 from i3plat.auth.web import audit_action, auth_context, current_principal
 from i3plat.components.auth_users import (
+    STATE_BUTTON,
     FormError,
     delete_question,
     parse_form_role,
     parse_new_password,
     parse_new_user,
+    parse_state_click,
     password_input,
     result_alert,
     role_options,
+    self_disable_text,
+    state_result_text,
     store_refusal,
     user_editor,
     user_table,
@@ -207,6 +212,35 @@ def reset_password(
     audit_action("user.set-password", info.name)
     text = t("New password set for {name}; their sessions have ended.", name=info.name)
     return result_alert(text, ok=True), _bump(changed), "", ""
+
+
+@dash.callback(
+    Output("user-result", "children", allow_duplicate=True),
+    Output("user-changed", "data", allow_duplicate=True),
+    Input({"type": STATE_BUTTON, "name": ALL, "action": ALL}, "n_clicks"),
+    State("user-changed", "data"),
+    prevent_initial_call=True,
+)
+def change_state(_clicks: list[int | None], changed: int | None) -> tuple[Any, Any]:
+    """Disable or enable the user of the clicked row (never the admin's own account)."""
+    clicked = parse_state_click(ctx.triggered_id, ctx.triggered[0].get("value") if ctx.triggered else None)
+    if clicked is None:
+        raise dash.exceptions.PreventUpdate
+    name, action = clicked
+    t = request_translator()
+    if action == "disable" and name == current_principal().name:
+        audit_action("user.disable", name, outcome="refused", reason="self")
+        return result_alert(self_disable_text(name, t), ok=False), NO
+    users = auth_context().users
+    before = users.get(name)
+    if before is not None and before.disabled is (action == "disable"):
+        return result_alert(state_result_text(before, t, changed=False), ok=True), NO
+    try:
+        info = users.disable(name) if action == "disable" else users.enable(name)
+    except UserError as exc:
+        return _refusal(exc, f"user.{action}", name), NO
+    audit_action(f"user.{action}", info.name)
+    return result_alert(state_result_text(info, t, changed=True), ok=True), _bump(changed)
 
 
 @dash.callback(

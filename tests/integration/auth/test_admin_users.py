@@ -246,7 +246,7 @@ def page_callbacks(console: Console) -> list[str]:
 @pytest.mark.parametrize("who", ["anonymous", "vic", "emil", "olga"])
 def test_other_roles_are_refused_every_user_callback(console: Console, who: str) -> None:
     keys = page_callbacks(console)
-    assert len(keys) == 9
+    assert len(keys) == 10
     for key in keys:
         response = post_callback(console.client(who), callback_body(console.app, key))
         assert response.status_code == (401 if who == "anonymous" else 403), (who, key)

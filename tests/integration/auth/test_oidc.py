@@ -289,6 +289,22 @@ def test_an_sso_name_cannot_take_over_a_local_user(console: Console, provider: O
     assert last_login(console)[:2] == ("root-admin", "failed")
 
 
+def test_a_disabled_user_is_refused_with_a_clear_page(console: Console, provider: OidcTestProvider) -> None:
+    provider.user = TestUser(sub="u-leaver", preferred_username="leaver", groups=["i3plat-engineers"])
+    first, done = sso_sign_in(console, provider)
+    assert done.status_code == 302 and first.get("/api/v1/sites").status_code == 200
+    console.ctx.users.disable("leaver")
+    assert first.get("/api/v1/sites").status_code == 401, "disabling ends the SSO session at once"
+    client, refused = sso_sign_in(console, provider)
+    assert refused.status_code == 403
+    assert "账号（leaver）已停用" in refused.get_data(as_text=True)  # zh_CN is the default language
+    assert_signed_out(client)
+    assert last_login(console) == ("leaver", "refused", {"source": "oidc", "reason": "disabled"})
+    console.ctx.users.enable("leaver")
+    again, done = sso_sign_in(console, provider)
+    assert done.status_code == 302 and again.get("/api/v1/sites").status_code == 200
+
+
 def test_provider_enforces_pkce(provider: OidcTestProvider) -> None:
     """The test provider is honest: a wrong code_verifier gets no tokens."""
     location = (

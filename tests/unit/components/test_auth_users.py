@@ -18,8 +18,11 @@ from i3plat.components.auth_users import (
     parse_form_role,
     parse_new_password,
     parse_new_user,
+    parse_state_click,
     result_alert,
     role_options,
+    self_disable_text,
+    state_result_text,
     store_error_text,
     store_refusal,
     user_editor,
@@ -62,8 +65,14 @@ def text_of(tree: Any) -> str:
     return " ".join(parts)
 
 
-def user(name: str, role: Role = Role.VIEWER, source: Any = "local", last: float | None = None) -> UserInfo:
-    return UserInfo(name, role, source, "key-" + name, 1_700_000_000.0, last, source == "local")
+def user(
+    name: str,
+    role: Role = Role.VIEWER,
+    source: Any = "local",
+    last: float | None = None,
+    disabled_at: float | None = None,
+) -> UserInfo:
+    return UserInfo(name, role, source, "key-" + name, 1_700_000_000.0, last, source == "local", disabled_at)
 
 
 # ---------------------------------------------------------------------------- form checks
@@ -181,3 +190,57 @@ def test_result_alerts_and_the_delete_question() -> None:
     assert css(result_alert("ok", ok=True)) == "user-result-ok"
     assert "ada" in delete_question("ada", EN) and "cannot be undone" in delete_question("ada", EN)
     assert "无法撤销" in delete_question("ada", ZH)
+
+
+# ---------------------------------------------------------------------------- disable / enable
+
+
+def test_rows_show_the_state_and_offer_the_opposite_action_but_not_on_your_own_row() -> None:
+    moment = 1_700_007_200.0
+    infos = [user("ada", Role.ADMIN), user("bob", disabled_at=moment), user("vic")]
+    table = user_table(infos, EN, me="ada")
+    buttons = {
+        node.id["name"]: (node.id["action"], node.children)
+        for node in walk(table)
+        if isinstance(getattr(node, "id", None), dict) and node.id["type"] == "user-state"
+    }
+    assert buttons == {"bob": ("enable", "Enable"), "vic": ("disable", "Disable")}
+    rows = by_id(table)
+    bob = rows[str({"type": "user-row", "name": "bob"})]
+    assert "Disabled" in text_of(bob) and datetime.fromtimestamp(moment).strftime(
+        "%Y-%m-%d %H:%M"
+    ) in text_of(bob)
+    assert "user-disabled" in css(bob)
+    vic = rows[str({"type": "user-row", "name": "vic"})]
+    assert "Active" in text_of(vic) and "user-disabled" not in css(vic)
+    assert "已停用" in text_of(user_table(infos, ZH, me="ada")) and "状态" in text_of(
+        user_table(infos, ZH, "x")
+    )
+
+
+@pytest.mark.parametrize(
+    ("trigger", "clicks", "expected"),
+    [
+        ({"type": "user-state", "name": "bob", "action": "disable"}, 1, ("bob", "disable")),
+        ({"type": "user-state", "name": "bob", "action": "enable"}, 3, ("bob", "enable")),
+        ({"type": "user-state", "name": "bob", "action": "disable"}, None, None),  # a re-rendered table
+        ({"type": "user-state", "name": "bob", "action": "delete"}, 1, None),
+        ({"type": "user-state", "name": "", "action": "disable"}, 1, None),
+        ({"type": "user-state", "name": ["bob"], "action": "disable"}, 1, None),
+        (None, 1, None),
+        ("user-state", 1, None),
+    ],
+)
+def test_only_a_real_click_on_a_well_formed_button_counts(trigger: Any, clicks: Any, expected: Any) -> None:
+    assert parse_state_click(trigger, clicks) == expected
+
+
+def test_state_messages_in_both_languages() -> None:
+    off, on = user("bob", disabled_at=1.0), user("bob")
+    assert state_result_text(off, EN, changed=True).startswith("bob is disabled: their sessions have ended")
+    assert state_result_text(off, EN, changed=False) == "bob is already disabled."
+    assert state_result_text(on, EN, changed=True) == "bob is active again and can sign in."
+    assert state_result_text(on, EN, changed=False) == "bob is already active."
+    assert "已停用 bob" in state_result_text(off, ZH, changed=True)
+    assert self_disable_text("ada", EN).startswith("You (ada) cannot disable your own account")
+    assert "不能停用自己的账号" in self_disable_text("ada", ZH)
