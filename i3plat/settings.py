@@ -7,10 +7,13 @@ environment, so a test can build any configuration without touching `os.environ`
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
+import ssl
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -29,6 +32,9 @@ _SERVICE_REF = re.compile(
     r"^(?P<ns>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)/"
     r"((?P<scheme>https?):)?(?P<name>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(:(?P<port>[a-z0-9-]{1,15}))?$"
 )
+
+_URL_PATH = re.compile(r"(/[A-Za-z0-9._~-]+)*/?")
+_URL_HOST = re.compile(r"[A-Za-z0-9.-]{1,253}|[0-9A-Fa-f:.]{2,45}")
 
 AuthMode = Literal["local", "oidc", "header", "off"]
 RoleName = Literal["viewer", "engineer", "operator", "admin"]
@@ -51,6 +57,60 @@ def check_service_ref(value: str) -> str:
             "e.g. monitoring/prometheus-k8s:9090"
         )
     return value
+
+
+def is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_public_url(value: str) -> str:
+    """The console's external base URL, normalised to end in `/` (the callback URL is built on it).
+
+    https, or http on a loopback host only; no credentials, query or fragment.
+    """
+    parts = urlsplit(value.strip())
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        raise ValueError(f"{value!r} has an invalid port") from None
+    host = parts.hostname or ""
+    segments = parts.path.split("/")
+    problems = [
+        (parts.scheme not in ("http", "https") or not host, "is not an absolute http(s) URL"),
+        (not _URL_HOST.fullmatch(host), "has an invalid host"),
+        (parts.scheme == "http" and not is_loopback_host(host), "must use https (http only on loopback)"),
+        (bool(parts.username or parts.password), "must not carry credentials"),
+        (
+            bool(parts.query or parts.fragment) or "?" in value or "#" in value,
+            "must have no query or fragment",
+        ),
+        (not _URL_PATH.fullmatch(parts.path) or "." in segments or ".." in segments, "has an invalid path"),
+    ]
+    for failed, why in problems:
+        if failed:
+            raise ValueError(f"{value!r} {why}; expected e.g. https://console.example.com/")
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}/"
+
+
+def check_ca_bundle(path: Path) -> Path:
+    """A readable PEM file with at least one certificate, loaded the way the TLS client loads it."""
+    if not path.is_file():
+        raise ValueError(f"not a file: {path}" if path.exists() else f"no such file: {path}")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        context.load_verify_locations(cafile=path)
+    except ssl.SSLError as exc:
+        raise ValueError(f"{path} is not a PEM file of CA certificates ({exc.reason})") from None
+    except OSError as exc:
+        raise ValueError(f"{path} cannot be read ({exc.strerror})") from None
+    if context.cert_store_stats()["x509"] == 0:
+        raise ValueError(f"{path} holds no certificate")
+    return path
 
 
 class ProfileOverride(BaseModel):
@@ -116,6 +176,10 @@ class Settings(BaseSettings):
     oidc_client_secret: SecretStr | None = None
     oidc_role_claim: str = "groups"
     oidc_scopes: Annotated[tuple[str, ...], NoDecode] = ("openid", "profile", "email")
+    oidc_ca_bundle: Path | None = None
+    """PEM CA certificates trusted for the IdP's TLS instead of httpx's default store."""
+    public_url: str | None = None
+    """The console's external base URL; the OIDC redirect URI is built on it when set."""
     language: Literal["zh_CN", "en"] = "zh_CN"
     request_timeout: float = Field(default=30.0, gt=0, le=600)
     sites: dict[str, SiteOverride] = Field(default_factory=dict)
@@ -132,6 +196,21 @@ class Settings(BaseSettings):
     @classmethod
     def _check_service(cls, value: str) -> str:
         return check_service_ref(value)
+
+    @field_validator("public_url", "oidc_ca_bundle", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_public_url(value)
+
+    @field_validator("oidc_ca_bundle")
+    @classmethod
+    def _check_ca_bundle(cls, value: Path | None) -> Path | None:
+        return None if value is None else check_ca_bundle(value)
 
     @field_validator("audit_retention_days")
     @classmethod

@@ -1,18 +1,21 @@
 """Talking to the OIDC provider: discovery, JWKS (cached), the code exchange, ID token checks.
 
 One httpx client is the choke point for every request to the provider (bounded timeout, TLS
-verification on, injectable transport for tests). Pure helpers build the authorization URL and
-validate claims; `OidcProvider` only adds the HTTP and the caches. Every failure is an
-`OidcError` whose message names what was wrong and never contains a token or a secret.
+verification on, against `I3PLAT_OIDC_CA_BUNDLE` when set, injectable transport for tests).
+Pure helpers build the authorization URL and validate claims; `OidcProvider` only adds the
+HTTP and the caches. Every failure is an `OidcError` whose message names what was wrong and
+never contains a token or a secret.
 """
 
 from __future__ import annotations
 
 import base64
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -37,6 +40,8 @@ MAX_RESPONSE_BYTES = 512 * 1024
 SIGNING_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA")
 """Asymmetric only: an ID token signed with the client secret (HS256) is never accepted."""
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+UNKNOWN_ISSUER_CODES = frozenset({2, 18, 19, 20, 21})
+"""OpenSSL verify codes that mean "issued by a CA we do not trust" (X509_V_ERR_UNABLE_TO_GET_…)."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,37 @@ def validate_claims(claims: Mapping[str, Any], issuer: str, client_id: str, nonc
         raise OidcError(f"ID token was issued {now - int(issued)} s ago (limit {MAX_ID_TOKEN_AGE} s)")
 
 
+def tls_verification(ca_bundle: Path | None) -> ssl.SSLContext | bool:
+    """What httpx verifies the provider's certificate against: the bundle only, else its default."""
+    if ca_bundle is None:
+        return True
+    try:
+        return ssl.create_default_context(cafile=str(ca_bundle))
+    except (ssl.SSLError, OSError) as exc:  # it was checked at start-up: changed since
+        reason = getattr(exc, "reason", None) or exc.strerror or type(exc).__name__
+        raise OidcError(f"I3PLAT_OIDC_CA_BUNDLE {str(ca_bundle)!r} cannot be loaded: {reason}") from None
+
+
+def transport_failure(exc: httpx.HTTPError, what: str) -> OidcError:
+    """Name a refused certificate plainly: the usual cause is an internal CA nobody configured."""
+    cause: BaseException | None = exc
+    for _ in range(8):  # httpx → httpcore → ssl; bounded in case a chain loops
+        if cause is None:
+            break
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            if cause.verify_code not in UNKNOWN_ISSUER_CODES:  # e.g. expired, or another host's name
+                reason = cause.verify_message
+                return OidcError(f"{what}: the provider's TLS certificate is refused ({reason})")
+            return OidcError(
+                f"{what}: the provider's TLS certificate is not trusted ({cause.verify_message}); "
+                "set I3PLAT_OIDC_CA_BUNDLE to the CA certificates that issued it"
+            )
+        if isinstance(cause, ssl.SSLError):
+            return OidcError(f"{what}: TLS handshake failed ({cause.reason})")
+        cause = cause.__cause__ or cause.__context__
+    return OidcError(f"{what} unreachable: {type(exc).__name__}")
+
+
 def basic_credentials(client_id: str, client_secret: str) -> str:
     """client_secret_basic: both parts form-encoded before base64 (RFC 6749 §2.3.1)."""
     pair = f"{quote(client_id, safe='')}:{quote(client_secret, safe='')}"
@@ -153,13 +189,14 @@ class OidcProvider:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.issuer = check_issuer_url(issuer)
         self.client_id = client_id
         self.client_secret = client_secret
         self.clock = clock
-        self.http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
+        self.http = httpx.Client(timeout=timeout, transport=transport, verify=verify, follow_redirects=False)
         self._lock = threading.Lock()
         self._metadata: ProviderMetadata | None = None
         self._keys: KeySet | None = None
@@ -172,7 +209,7 @@ class OidcProvider:
         try:
             response = self.http.get(url, headers={"Accept": "application/json"})
         except httpx.HTTPError as exc:
-            raise OidcError(f"{what} unreachable: {type(exc).__name__}") from None
+            raise transport_failure(exc, what) from None
         return read_json(response, what)
 
     def metadata(self) -> ProviderMetadata:
@@ -210,7 +247,7 @@ class OidcProvider:
         try:
             response = self.http.post(self.metadata().token_endpoint, data=form, headers=headers)
         except httpx.HTTPError as exc:
-            raise OidcError(f"token endpoint unreachable: {type(exc).__name__}") from None
+            raise transport_failure(exc, "token endpoint") from None
         answer = read_json(response, "token endpoint")
         id_token = answer.get("id_token") if isinstance(answer, dict) else None
         if not isinstance(id_token, str) or not id_token:

@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import flask
 import httpx
@@ -23,7 +24,7 @@ from werkzeug.wrappers import Response as WResponse
 
 from i3plat.auth.enforce import safe_next
 from i3plat.auth.oidc import OidcError, OidcIdentity
-from i3plat.auth.oidc_client import DEFAULT_TIMEOUT, OidcProvider, authorization_url
+from i3plat.auth.oidc_client import DEFAULT_TIMEOUT, OidcProvider, authorization_url, tls_verification
 from i3plat.auth.policy import OIDC_CALLBACK_PATH
 from i3plat.auth.proxy import is_trusted, peer_address
 from i3plat.auth.users import InvalidUserName, check_user_name
@@ -34,6 +35,7 @@ PENDING_KEY = "i3plat_oidc"
 PENDING_TTL = 600.0
 USERNAME_CLAIMS = ("preferred_username", "email", "sub")
 FORWARDED_HOST = re.compile(r"[A-Za-z0-9.-]{1,253}(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
+SCRIPT_ROOT = re.compile(r"(/[A-Za-z0-9._~-]+)*")
 log = logging.getLogger("i3plat.auth.oidc")
 
 
@@ -49,20 +51,37 @@ def username_from_claims(claims: Mapping[str, Any]) -> str:
     raise OidcError("ID token names no usable user (preferred_username, email, sub)")
 
 
+def callback_from_base(base_url: str) -> str:
+    """The callback under a base URL; a path prefix (`https://host/console/`) is kept."""
+    return base_url.rstrip("/") + OIDC_CALLBACK_PATH
+
+
 def callback_url() -> str:
     """Where the provider sends the browser back; register exactly this at the provider.
 
-    Behind a TLS-terminating proxy the request is plain http: `X-Forwarded-Proto` and
-    `X-Forwarded-Host` are believed from `I3PLAT_TRUSTED_PROXIES` only.
+    `I3PLAT_PUBLIC_URL` when set: no request header can change it. Otherwise it is built from
+    the request; behind a TLS-terminating proxy the request is plain http, so
+    `X-Forwarded-Proto` and `X-Forwarded-Host` are believed from `I3PLAT_TRUSTED_PROXIES` only.
+    A WSGI `SCRIPT_NAME` (the console mounted under a path) is where Flask serves the route,
+    so it is part of the fallback URL; a public URL should end in the same prefix.
     """
     request = flask.request
+    settings = auth_context().settings
+    script_root = request.script_root if SCRIPT_ROOT.fullmatch(request.script_root) else ""
+    if settings.public_url:
+        if script_root and not urlsplit(settings.public_url).path.rstrip("/").endswith(script_root):
+            log.warning(
+                "I3PLAT_PUBLIC_URL %s does not end in the mount path %s the console is served under",
+                settings.public_url, script_root,
+            )  # fmt: skip
+        return callback_from_base(settings.public_url)
     scheme, host = request.scheme, request.host
-    if is_trusted(peer_address(request.environ), auth_context().settings.trusted_proxies):
+    if is_trusted(peer_address(request.environ), settings.trusted_proxies):
         proto = (request.headers.get("X-Forwarded-Proto") or "").split(",")[0].strip().lower()
         forwarded_host = (request.headers.get("X-Forwarded-Host") or "").split(",")[0].strip()
         scheme = proto if proto in ("http", "https") else scheme
         host = forwarded_host if FORWARDED_HOST.fullmatch(forwarded_host) else host
-    return f"{scheme}://{host}{OIDC_CALLBACK_PATH}"
+    return f"{scheme}://{host}{script_root}{OIDC_CALLBACK_PATH}"
 
 
 def same_secret(given: str | None, expected: Any) -> bool:
@@ -130,5 +149,6 @@ def flow_from_settings(
     provider = OidcProvider(
         settings.oidc_issuer, settings.oidc_client_id, secret,
         timeout=min(timeout, settings.request_timeout), transport=transport,
+        verify=tls_verification(settings.oidc_ca_bundle),
     )  # fmt: skip
     return AuthlibOidcFlow(provider, settings.oidc_scopes)

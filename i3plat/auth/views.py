@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response as WResponse
 
 from i3plat.auth.csrf import CSRF_FIELD, csrf_value
 from i3plat.auth.enforce import safe_next
-from i3plat.auth.oidc import OidcError, installed_flow, role_from_claims
+from i3plat.auth.oidc import OidcError, OidcFlow, installed_flow, role_from_claims
 from i3plat.auth.policy import OIDC_CALLBACK_PATH, OIDC_LOGIN_PATH
 from i3plat.auth.users import UserDisabled, UserError
 from i3plat.auth.web import auth_context, current_principal, request_address, sign_in_external, sign_in_user
@@ -173,22 +173,32 @@ def oidc_failed(reason: str, status: int = 401, actor: str = "-") -> flask.Respo
     return login_form(status, request_translator()("Sign-in with the company SSO failed. Please try again."))
 
 
+def oidc_flow() -> OidcFlow | None:
+    """The flow in `oidc` mode, else None; OidcError if it cannot be built (e.g. the CA bundle)."""
+    if auth_context().settings.auth != "oidc":
+        return None
+    return installed_flow(flask.current_app)
+
+
 @auth_blueprint.get(OIDC_LOGIN_PATH)
 def oidc_begin() -> WResponse:
-    flow = installed_flow(flask.current_app)
-    if auth_context().settings.auth != "oidc" or flow is None:
-        return status_page(404)
     try:
+        flow = oidc_flow()
+        if flow is None:
+            return status_page(404)
         return flow.begin(safe_next(flask.request.args.get("next")))
-    except OidcError as exc:  # the provider is unreachable or its discovery document is wrong
+    except OidcError as exc:  # the provider is unreachable, untrusted, or its discovery is wrong
         return oidc_failed(str(exc), 503)
 
 
 @auth_blueprint.get(OIDC_CALLBACK_PATH)
 def oidc_complete() -> WResponse:
     ctx = auth_context()
-    flow = installed_flow(flask.current_app)
-    if ctx.settings.auth != "oidc" or flow is None:
+    try:
+        flow = oidc_flow()
+    except OidcError as exc:
+        return oidc_failed(str(exc), 503)
+    if flow is None:
         return status_page(404)
     try:
         identity, next_url = flow.complete()

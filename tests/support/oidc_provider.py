@@ -1,6 +1,7 @@
 """A small but real OIDC provider for tests: discovery, JWKS, /authorize (PKCE), /token.
 
-Served over HTTP by werkzeug on 127.0.0.1 (ephemeral port) in its own thread; `stop()` ends it.
+Served by werkzeug on 127.0.0.1 (ephemeral port) in its own thread; `stop()` ends it. Plain
+HTTP by default; `tls=(cert, key)` serves HTTPS (an internal-CA IdP: see tests/support/pki.py).
 It auto-approves one configured test user and signs RS256 ID tokens with an RSA key generated
 when it starts (joserfc; no key is committed). `misbehaving(...)` switches it to answer wrongly
 on purpose: a tampered payload, a foreign signing key, `alg: none`, the wrong audience, issuer
@@ -14,6 +15,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import ssl
 import threading
 import time
 import typing
@@ -21,6 +23,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlencode
 
@@ -82,6 +85,8 @@ class OidcTestProvider:
         self.grants: dict[str, Grant] = {}
         self.issued: list[str] = []
         """Every ID token handed out, so tests can check none leaks into logs or pages."""
+        self.token_redirects: list[str] = []
+        """The `redirect_uri` of every token request, as received."""
         self._lock = threading.Lock()
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -90,12 +95,24 @@ class OidcTestProvider:
     # ------------------------------------------------------------------ lifecycle
     @classmethod
     def start(
-        cls, client_id: str, client_secret: str | None, redirect_uri: str, role_claim: str = "groups"
+        cls,
+        client_id: str,
+        client_secret: str | None,
+        redirect_uri: str,
+        role_claim: str = "groups",
+        *,
+        tls: tuple[Path, Path] | None = None,
     ) -> OidcTestProvider:
+        """`tls`: a server certificate (for 127.0.0.1) and its key file; the issuer is then https."""
         provider = cls(client_id, client_secret, redirect_uri, role_claim)
-        server = make_server("127.0.0.1", 0, provider.wsgi_app(), threaded=True)
+        context = None
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+        server = make_server("127.0.0.1", 0, provider.wsgi_app(), threaded=True, ssl_context=context)
         provider._server = server
-        provider.issuer = f"http://127.0.0.1:{server.server_port}/realms/test"
+        scheme = "https" if tls is not None else "http"
+        provider.issuer = f"{scheme}://127.0.0.1:{server.server_port}/realms/test"
         provider._thread = threading.Thread(target=server.serve_forever, name="oidc-provider", daemon=True)
         provider._thread.start()
         return provider
@@ -201,6 +218,7 @@ class OidcTestProvider:
         @app.post("/realms/test/token")
         def token() -> Any:
             form = flask.request.form
+            self.token_redirects.append(form.get("redirect_uri", ""))
             client_id, secret = self.client_credentials(flask.request)
             if client_id != self.client_id or not hmac.compare_digest(secret or "", self.client_secret or ""):
                 return flask.jsonify({"error": "invalid_client"}), 401
