@@ -101,9 +101,13 @@ def scaled(row: Sequence[float | None], scale: Scale) -> list[float | None]:
     return [None if v is None else float(f"{v / scale.divisor:.4g}") for v in row]
 
 
-def to_ms(moments: Sequence[int], tz_offset_s: int) -> list[int]:
-    """Plotly shows epoch numbers as wall-clock time without zone: shift them to the viewer's zone."""
-    return [(m + tz_offset_s) * 1000 for m in moments]
+def to_ms(moments: Sequence[int]) -> list[int]:
+    """Epoch milliseconds: plotly.js (4.x) shows them in the browser's own time zone.
+
+    Never shift them by the viewer's UTC offset: plotly already does, and the site page's
+    axes once showed local time plus the offset again (16:40 for 08:40 UTC in Shanghai).
+    """
+    return [m * 1000 for m in moments]
 
 
 LEGEND_MAX_TRACES = 8
@@ -152,11 +156,10 @@ def timeseries_figure(
     grid: Grid,
     scale: Scale,
     *,
-    tz_offset_s: int = 0,
     theme: Theme = "light",
 ) -> dict[str, Any]:
     """One line per name; `rows[i]` holds its raw values on `grid` (see `on_grid`)."""
-    x = to_ms(grid.times(), tz_offset_s)
+    x = to_ms(grid.times())
     hover = f"%{{y:{scale.hoverformat}}}{scale.suffix}"
     data = [
         {"type": "scatter", "mode": "lines", "name": name, "x": x, "y": scaled(row, scale),
@@ -252,7 +255,6 @@ def build_delta(
     scale: Scale,
     *,
     held: str,
-    tz_offset_s: int = 0,
     tail: int = 1,
 ) -> dict[str, Any]:
     """The change from the browser's figure (digest `held`) to the one on `grid`, all traces at once.
@@ -271,7 +273,7 @@ def build_delta(
         "held": held,
         "grid": grid_list(grid),
         "from": step.resend_from,
-        "x": to_ms(times, tz_offset_s),
+        "x": to_ms(times),
         "y": [scaled(row[first:], scale) for row in rows],
         "tail": tail_digest(rows, grid, scale, grid, tail),
     }
@@ -294,7 +296,6 @@ def plan_refresh(
     unit: str,
     held: dict[str, Any] | None,
     *,
-    tz_offset_s: int = 0,
     theme: Theme = "light",
     tail: int = 1,
 ) -> Refresh:
@@ -315,10 +316,8 @@ def plan_refresh(
         if step.action == "none":
             return Refresh()
         if step.action == "delta":
-            return Refresh(
-                delta=build_delta(rows, grid, step, scale, held=digest, tz_offset_s=tz_offset_s, tail=tail)
-            )
-    figure = timeseries_figure(names, rows, grid, scale, tz_offset_s=tz_offset_s, theme=theme)
+            return Refresh(delta=build_delta(rows, grid, step, scale, held=digest, tail=tail))
+    figure = timeseries_figure(names, rows, grid, scale, theme=theme)
     state = {"grid": grid_list(grid), "sig": sig, "peak": peak,
              "tail": tail_digest(rows, grid, scale, grid, tail)}  # fmt: skip
     return Refresh(figure=figure, held=state)

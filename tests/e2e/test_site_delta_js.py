@@ -41,7 +41,7 @@ def values(name: str, moment: int, late: dict[int, float] | None = None) -> floa
 
 def build(grid: Grid, late: dict[int, float]) -> tuple[list[list[float | None]], dict[str, Any]]:
     rows = [[values(name, moment, late) for moment in grid.times()] for name in NODES]
-    figure = timeseries_figure(NODES, rows, grid, choose_scale("ratio", peak_of(rows)), tz_offset_s=28_800)
+    figure = timeseries_figure(NODES, rows, grid, choose_scale("ratio", peak_of(rows)))
     return rows, figure
 
 
@@ -49,7 +49,7 @@ def refresh(
     held: dict[str, Any], grid: Grid, late: dict[int, float]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     rows, expected = build(grid, late)
-    result = plan_refresh(NODES, rows, grid, "ratio", held, tz_offset_s=28_800, tail=3)
+    result = plan_refresh(NODES, rows, grid, "ratio", held, tail=3)
     assert result.delta is not None, "the case must be a delta"
     return result.delta, expected
 
@@ -65,7 +65,7 @@ def test_advance_reproduces_the_full_figure(page: Page) -> None:
     start = Grid(1_800_000_000 - 239 * 15, 1_800_000_000, 15)
     late: dict[int, float] = {}
     rows, figure = build(start, late)
-    held = plan_refresh(NODES, rows, start, "ratio", None, tz_offset_s=28_800, tail=3).held
+    held = plan_refresh(NODES, rows, start, "ratio", None, tail=3).held
     assert held is not None
     # new points; a revised tail on the same grid; a skipped tick and a revision; a big skip
     moves = [(1, ()), (0, (0, 2)), (3, (0, 1)), (1, (1,)), (20, ())]
@@ -85,7 +85,7 @@ def test_apply_delta_patches_figure_and_held_state_or_refuses(page: Page) -> Non
     open_script(page)
     old = Grid(1_800_000_000 - 39 * 15, 1_800_000_000, 15)
     rows, figure = build(old, {})
-    held = plan_refresh(NODES, rows, old, "ratio", None, tz_offset_s=28_800, tail=3).held
+    held = plan_refresh(NODES, rows, old, "ratio", None, tail=3).held
     assert held is not None
     new = Grid(old.start + 15, old.end + 15, 15)
     delta, expected = refresh(held, new, {})

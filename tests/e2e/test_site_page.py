@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
-from playwright.sync_api import Page, Response, expect
+from playwright.sync_api import Browser, Page, Response, expect
 
 from tests.support.procs import running_demo
 
@@ -101,6 +101,31 @@ def test_site_page_renders_every_panel_and_screenshot(page: Page, demo: Demo) ->
     assert 0.9 < x_span_hours(page, "cpu") <= 1.01
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "site-page.png"), full_page=True, timeout=60_000)
+
+
+LAST_TICK_MINUTES_BEFORE_LOCAL_NOW = """() => {
+    const ticks = Array.from(document.querySelectorAll('#panel-cpu-graph .xtick text'))
+        .map(t => t.textContent.match(/(\\d\\d):(\\d\\d)/)).filter(m => m);
+    if (ticks.length < 2) return null;
+    const [, h, m] = ticks[ticks.length - 1].map(Number);
+    const now = new Date();
+    return (now.getHours() * 60 + now.getMinutes() - (h * 60 + m) + 1440) % 1440;
+}"""
+
+
+def test_time_axis_shows_the_viewers_local_time(browser: Browser, demo: Demo) -> None:
+    """Plotly shows epoch ms in the browser's zone itself; shifting them too showed UTC+16 h."""
+    context = browser.new_context(timezone_id="Asia/Shanghai")  # the machine runs UTC
+    try:
+        page = context.new_page()
+        page.goto(f"{demo.url}/sites/fab-suzhou?range=1h")
+        minutes_js = LAST_TICK_MINUTES_BEFORE_LOCAL_NOW
+        check = f"() => {{ const m = ({minutes_js})(); return m === null ? false : [m]; }}"
+        handle = page.wait_for_function(check, timeout=120_000)
+        [minutes] = handle.json_value()
+        assert 0 <= minutes <= 30, f"the last tick is {minutes} min before local now (a zone shift?)"
+    finally:
+        context.close()
 
 
 def test_node_and_range_change_the_panels_and_the_url(page: Page, demo: Demo) -> None:

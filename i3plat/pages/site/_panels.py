@@ -60,7 +60,6 @@ def update_panel(
         raise PreventUpdate
     services, t, now = current_services(), request_translator(), time.time()
     view = SiteView.from_store(current)
-    tz = int(env.get("tz", 0))
     theme: Theme = "dark" if current.get("theme") == "dark" else "light"
     unit = services.catalog.get(spec.metric).unit
     data = load_panel(
@@ -70,7 +69,7 @@ def update_panel(
     status_out = panel_status(data.state, t, now)
     key = view_key(view)
     old = client or {}
-    same_view = ctx.triggered_id == "site-tick" and old.get("view") == key and old.get("tz") == tz
+    same_view = ctx.triggered_id == "site-tick" and old.get("view") == key
     figure: Any = no_update
     delta: Any = no_update
     held: dict[str, Any] | None
@@ -81,14 +80,14 @@ def update_panel(
     else:
         refresh = plan_refresh(
             data.names, data.rows, data.grid, unit, old if same_view else None,
-            tz_offset_s=tz, theme=theme, tail=REVISED_TAIL,
+            theme=theme, tail=REVISED_TAIL,
         )  # fmt: skip
         figure = refresh.figure if refresh.figure is not None else no_update
         delta = refresh.delta if refresh.delta is not None else no_update
         held = refresh.held
     if same_view and status == old.get("status"):
         status_out = no_update
-    client_out = client_update(old, {"view": key, "tz": tz, "status": status}, held, patch=same_view)
+    client_out = client_update(old, {"view": key, "status": status}, held, patch=same_view)
     if figure is no_update and delta is no_update and status_out is no_update and client_out is no_update:
         raise PreventUpdate
     return figure, status_out, client_out, delta

@@ -45,10 +45,8 @@ class Browser:
     sent: list[int] = field(default_factory=list)
     """JSON bytes of each refresh that sent something."""
 
-    def refresh(
-        self, names: list[str], rows: list[list[float | None]], grid: Grid, unit: str, tz: int = 0
-    ) -> str:
-        result = plan_refresh(names, rows, grid, unit, self.held, tz_offset_s=tz, tail=TAIL)
+    def refresh(self, names: list[str], rows: list[list[float | None]], grid: Grid, unit: str) -> str:
+        result = plan_refresh(names, rows, grid, unit, self.held, tail=TAIL)
         if result.figure is not None:
             assert result.held is not None and result.delta is None
             self.figure, self.held = copy.deepcopy(result.figure), dict(result.held)
@@ -69,15 +67,15 @@ def rows_of(names: list[str], grid: Grid, values: Values) -> list[list[float | N
     return [[values(name, moment) for moment in grid.times()] for name in names]
 
 
-def expected(names: list[str], rows: list[list[float | None]], grid: Grid, unit: str, tz: int = 0) -> Any:
-    return timeseries_figure(names, rows, grid, choose_scale(unit, peak_of(rows)), tz_offset_s=tz)
+def expected(names: list[str], rows: list[list[float | None]], grid: Grid, unit: str) -> Any:
+    return timeseries_figure(names, rows, grid, choose_scale(unit, peak_of(rows)))
 
 
-def show(browser: Browser, names: list[str], grid: Grid, unit: str, values: Values, tz: int = 0) -> str:
+def show(browser: Browser, names: list[str], grid: Grid, unit: str, values: Values) -> str:
     """One refresh with this data, then the check that matters: the same figure as a full one."""
     rows = rows_of(names, grid, values)
-    action = browser.refresh(names, rows, grid, unit, tz)
-    assert browser.figure == expected(names, rows, grid, unit, tz), f"differs after a {action}"
+    action = browser.refresh(names, rows, grid, unit)
+    assert browser.figure == expected(names, rows, grid, unit), f"differs after a {action}"
     return action
 
 
@@ -94,9 +92,9 @@ NODES = [f"node-{i}" for i in range(6)]
 
 def test_new_points_go_as_small_deltas_and_the_figure_stays_exact() -> None:
     browser, end = Browser(), 1_800_000_000
-    assert show(browser, NODES, window(end), "ratio", wave, tz=8 * 3600) == "full"
+    assert show(browser, NODES, window(end), "ratio", wave) == "full"
     for tick in range(1, 12):
-        assert show(browser, NODES, window(end + 15 * tick), "ratio", wave, tz=8 * 3600) == "delta"
+        assert show(browser, NODES, window(end + 15 * tick), "ratio", wave) == "delta"
     full, deltas = browser.sent[0], browser.sent[1:]
     assert max(deltas) < 0.05 * full  # the 240-point hour of 6 nodes, one new point per tick
 
