@@ -5,8 +5,9 @@ None, so a refresh only has to say "drop n points at the head, replace the tail 
 with these values" — once for all traces, not per point and trace as `dash.Patch` operations
 would (a Patch can delete only one list item per operation). `assets/site.js` applies the delta
 to the figure in the browser with a clientside `dash_clientside.Patch`. Units are turned into
-readable axis labels here: ratios as %, byte rates in binary units (B/s, KiB/s, MiB/s…), °C and
-W. No I/O, no Dash app needed.
+readable axis labels here: ratios as %, byte rates in decimal units (B/s, kB/s, MB/s…, as the
+overview tiles and embeds write them), sizes in binary ones (MiB, GiB…), °C and W. No I/O, no
+Dash app needed.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ THEMES: dict[Theme, dict[str, str]] = {
     "dark": {"font": "#e9ecef", "grid": "rgba(255,255,255,0.10)", "line": "rgba(255,255,255,0.30)"},
 }
 BINARY_PREFIXES = ("", "Ki", "Mi", "Gi", "Ti", "Pi")
+DECIMAL_PREFIXES = ("", "k", "M", "G", "T", "P")
 FONT_FAMILY = "system-ui, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"
 
 
@@ -64,11 +66,13 @@ def choose_scale(unit: str, peak: float | None) -> Scale:
     if unit == "ratio":
         return Scale(1.0, "", ".0%", ".1%", percent=True)
     if unit in ("bytes_per_second", "bytes"):
+        prefixes, base, per = (
+            (DECIMAL_PREFIXES, 1000, "/s") if unit == "bytes_per_second" else (BINARY_PREFIXES, 1024, "")
+        )
         exponent = 0
-        while peak and exponent < len(BINARY_PREFIXES) - 1 and abs(peak) >= 1024 ** (exponent + 1):
+        while peak and exponent < len(prefixes) - 1 and abs(peak) >= base ** (exponent + 1):
             exponent += 1
-        suffix = BINARY_PREFIXES[exponent] + "B" + ("/s" if unit == "bytes_per_second" else "")
-        return Scale(float(1024**exponent), " " + suffix, "~r", ".3~r")
+        return Scale(float(base**exponent), f" {prefixes[exponent]}B{per}", "~r", ".3~r")
     if unit == "celsius":
         return Scale(1.0, " °C", "~r", ".1f")
     if unit == "watts":

@@ -161,7 +161,7 @@ def test_another_step_or_display_scale_redraws_in_full() -> None:
 
     show(browser, NODES, window(end), "bytes_per_second", rate)
     assert show(browser, NODES, window(end + 15), "bytes_per_second", rate) == "delta"
-    assert show(browser, NODES, window(end + 30), "bytes_per_second", rate) == "full"  # KiB/s now
+    assert show(browser, NODES, window(end + 30), "bytes_per_second", rate) == "full"  # kB/s now
     assert show(browser, NODES, window(end + 45), "bytes_per_second", rate) == "delta"
 
 

@@ -26,15 +26,17 @@ def test_units_are_formatted_for_people() -> None:
     ratio = choose_scale("ratio", 0.7)
     assert ratio.tickformat == ".0%" and ratio.percent
     assert choose_scale("bytes_per_second", 512).suffix == " B/s"
-    assert choose_scale("bytes_per_second", 3 * 1024).suffix == " KiB/s"
-    mib = choose_scale("bytes_per_second", 12 * 1024**2)
-    assert (mib.suffix, mib.divisor) == (" MiB/s", 1024.0**2)
+    assert choose_scale("bytes_per_second", 3 * 1000).suffix == " kB/s", "rates: decimal, like the tiles"
+    mb = choose_scale("bytes_per_second", 12 * 1000**2)
+    assert (mb.suffix, mb.divisor) == (" MB/s", 1000.0**2)
+    assert choose_scale("bytes_per_second", 999).suffix == " B/s"
+    assert choose_scale("bytes", 3 * 1024).suffix == " KiB", "sizes: binary"
     assert choose_scale("bytes", 5 * 1024**3).suffix == " GiB"
     assert choose_scale("celsius", 60).suffix == " °C"
     assert choose_scale("watts", 300).suffix == " W"
     assert choose_scale("bytes_per_second", None).suffix == " B/s"
     # the divisor reproduces its own scale (ticks reuse the first render's unit)
-    assert choose_scale("bytes_per_second", mib.divisor) == mib
+    assert choose_scale("bytes_per_second", mb.divisor) == mb
 
 
 def test_values_land_on_the_grid_with_gaps_as_none() -> None:
@@ -53,8 +55,8 @@ def test_figure_is_a_plain_dict_with_constant_uirevision_and_epoch_ms() -> None:
     orjson.dumps(fig)  # serialisable as is
     assert fig["layout"]["uirevision"] == UIREVISION
     assert fig["data"][0]["x"] == [0, 15_000, 30_000], "plotly shows epoch ms in the viewer's zone itself"
-    assert fig["data"][0]["y"] == [1.0, None, 2.0]  # KiB/s
-    assert fig["layout"]["yaxis"]["ticksuffix"] == " KiB/s"
+    assert fig["data"][0]["y"] == [1.024, None, 2.048]  # kB/s
+    assert fig["layout"]["yaxis"]["ticksuffix"] == " kB/s"
     assert fig["layout"]["xaxis"]["autorange"] is True
     assert fig["layout"]["font"]["color"] != "#212529"  # dark theme
     assert empty_figure()["layout"]["uirevision"] == UIREVISION
