@@ -192,10 +192,21 @@ KIND_NAMES = {
 }
 
 
-def revise_endpoint(outcome: Outcome, probe: Probe) -> Outcome:
-    """Evidence beats classification: the proxy reached the member, so the endpoint works."""
+def revise_endpoint(outcome: Outcome, probe: Probe, *, proxy_failed: bool) -> Outcome:
+    """Evidence beats classification, both ways: the proxy reached the member through the
+    address (it works), or tried and reached nothing (a well-formed address is not "reachable")."""
     if outcome.status.value in ("warn", "fail") and probe.reached_member:
         return ok(*outcome.evidence, note(N_("The cluster proxy reached the member through it.")))
+    if outcome.status.value == "ok" and proxy_failed and not probe.reached_member:
+        fix = text(
+            N_(
+                "The address looks right, but Karmada could not connect to the member through it "
+                "just now (see the cluster proxy check below): the member's API server is down or "
+                "unreachable from the central cloud, or the address is not the one the central "
+                "cloud can use."
+            )
+        )
+        return warn(fix, *outcome.evidence)
     return outcome
 
 

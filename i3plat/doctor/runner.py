@@ -148,7 +148,10 @@ def run_checks(probe: Probe) -> tuple[Check, ...]:
         )
     endpoint = done[CLUSTER_ENDPOINT]
     if endpoint.status is not Status.SKIPPED:
-        revised = kc.revise_endpoint(Outcome(endpoint.status, endpoint.evidence, endpoint.fix), probe)
+        proxy_failed = done[PROXY_VERSION].status is Status.FAIL
+        revised = kc.revise_endpoint(
+            Outcome(endpoint.status, endpoint.evidence, endpoint.fix), probe, proxy_failed=proxy_failed
+        )
         done[CLUSTER_ENDPOINT] = Check(
             endpoint.id, endpoint.title, revised.status, revised.evidence, revised.fix, endpoint.seconds
         )

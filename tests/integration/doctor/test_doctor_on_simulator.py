@@ -219,6 +219,7 @@ def test_an_offline_site_fails_ready_and_the_proxy(make_site: MakeSite, diagnose
     assert "cannot reach the member to probe its health" in fix_of(report, CLUSTER_READY)
     assert statuses(report)[PROXY_VERSION] is Status.FAIL
     assert "connection refused" in seen(report, PROXY_VERSION)[0][1]
+    assert statuses(report)[CLUSTER_ENDPOINT] is not Status.OK, "an address nothing answers is not reachable"
 
 
 def test_a_not_ready_but_reachable_site_still_gets_every_other_check(

@@ -86,8 +86,12 @@ def test_a_failed_proxy_skips_everything_behind_it_naming_the_root_cause(stubs: 
     stubs[PROXY_VERSION] = lambda probe: fail(text("Fix the endpoint"))
     probe = make_probe(Clock())
     result = statuses(probe)
-    assert result[CLUSTER_READY] is Status.OK and result[CLUSTER_ENDPOINT] is Status.OK  # not behind it
+    assert result[CLUSTER_READY] is Status.OK  # not behind it
     assert result[PROXY_VERSION] is Status.FAIL
+    # not behind it either, but revised: a well-formed address nothing answered through is no "reachable"
+    endpoint = {c.id: c for c in runner.run_checks(probe)}[CLUSTER_ENDPOINT]
+    assert endpoint.status is Status.WARN and endpoint.fix is not None
+    assert "could not connect to the member" in endpoint.fix.render(T_EN)
     behind = [cid for cid in CHECK_IDS if CHECK_IDS.index(cid) > CHECK_IDS.index(PROXY_VERSION)]
     assert all(result[cid] is Status.SKIPPED for cid in behind)
     # through skipped checks the reason is still the check that failed, not its neighbour
