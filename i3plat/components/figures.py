@@ -59,6 +59,8 @@ class Scale:
     tickformat: str
     hoverformat: str
     percent: bool = False
+    dtick: int | None = None
+    """A whole-number tick step for small counts (plotly would put ticks at 0.5, 1.5)."""
 
 
 def choose_scale(unit: str, peak: float | None) -> Scale:
@@ -79,7 +81,13 @@ def choose_scale(unit: str, peak: float | None) -> Scale:
         return Scale(1.0, " W", "~r", ".0f")
     if unit == "ops_per_second":
         return Scale(1.0, " /s", "~s", ".3~s")
-    return Scale(1.0, "", "~r", ",.0f")  # count, bool
+    return Scale(1.0, "", "~r", ",.0f", dtick=count_tick(peak))  # count, bool
+
+
+def count_tick(peak: float | None) -> int | None:
+    """1 up to 5, 2 up to 10; above that plotly's own ticks are whole numbers already."""
+    top = abs(peak) if peak is not None else 0.0
+    return 1 if top <= 5 else 2 if top <= 10 else None
 
 
 def peak_of(rows: Sequence[Sequence[float | None]]) -> float | None:
@@ -133,6 +141,8 @@ def base_layout(scale: Scale, theme: Theme, x_range: list[int], traces: int = 1)
     if scale.percent:
         yaxis["range"] = [0, 1.05]
         yaxis.pop("rangemode")
+    if scale.dtick is not None:
+        yaxis["dtick"] = scale.dtick
     return {
         "uirevision": UIREVISION,
         "margin": {"l": 8, "r": 8, "t": 8, "b": 8},

@@ -35,6 +35,15 @@ def test_units_are_formatted_for_people() -> None:
     assert choose_scale("celsius", 60).suffix == " °C"
     assert choose_scale("watts", 300).suffix == " W"
     assert choose_scale("bytes_per_second", None).suffix == " B/s"
+    assert [choose_scale("count", peak).dtick for peak in (None, 1, 5, 8, 11)] == [1, 1, 1, 2, None]
+    counts = timeseries_figure(["ready"], [[1.0, 1.0]], Grid(0, 15, 15), choose_scale("count", 1))
+    assert counts["layout"]["yaxis"]["dtick"] == 1, "no 0.5 ticks for a node count"
+    assert (
+        "dtick"
+        not in timeseries_figure(["a"], [[0.5]], Grid(0, 0, 15), choose_scale("ratio", 0.5))["layout"][
+            "yaxis"
+        ]
+    )
     # the divisor reproduces its own scale (ticks reuse the first render's unit)
     assert choose_scale("bytes_per_second", mb.divisor) == mb
 
