@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -143,12 +144,34 @@ def _create_index(engine: Engine, index: Index) -> None:
             raise
 
 
+WAL_SWITCH_SECONDS = 15.0
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=15000")
+        if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+            switch_to_wal(cursor)
         cursor.close()
+
+
+def switch_to_wal(cursor: sqlite3.Cursor) -> None:
+    """WAL mode, once per database file (it persists).
+
+    Workers opening a new (or rollback-journal) file together all try to switch; SQLite answers
+    "database is locked" at once to the losers, without its busy wait. The winner's switch
+    lasts, so a loser retries briefly and then finds WAL.
+    """
+    deadline = time.monotonic() + WAL_SWITCH_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 class AuthDatabase:
