@@ -7,11 +7,13 @@ generated `.mo` file is ever committed or shipped out of date.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, dates, numbers
 from babel.messages.mofile import write_mo
@@ -23,6 +25,12 @@ DOMAIN = "messages"
 SUPPORTED_LOCALES: tuple[str, ...] = ("zh_CN", "en")
 DEFAULT_LOCALE = "zh_CN"
 LANG_COOKIE = "i3plat_lang"
+TZ_COOKIE = "i3plat_tz"
+"""The viewer's IANA time zone, set by assets/tz.js from the browser's own setting."""
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+"""Where times are shown when the browser did not say (the factories are in China)."""
+MomentStyle = Literal["short", "medium", "precise"]
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,3}")
 
 
 def N_(message: str) -> str:
@@ -67,11 +75,28 @@ def match_locale(candidate: str | None) -> str | None:
     return None
 
 
-class Translator:
-    """Bound to one locale: `t("Sites")`, `t("{n} nodes", n=3)`, plus number/date formatting."""
+def parse_zone(name: str | None) -> ZoneInfo | None:
+    """An IANA zone name (`Asia/Shanghai`, `UTC`) as a ZoneInfo; None for anything unknown.
 
-    def __init__(self, locale: str) -> None:
+    The name comes from a cookie, so it is checked for shape before the zone database is asked
+    (no paths, no absurd lengths).
+    """
+    if not name or len(name) > 64 or not _ZONE_NAME.fullmatch(name):
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+class Translator:
+    """Bound to one locale and time zone: `t("Sites")`, `t("{n} nodes", n=3)`, numbers and moments."""
+
+    def __init__(self, locale: str, zone: ZoneInfo | str | None = None) -> None:
         self.locale = locale if locale in SUPPORTED_LOCALES else DEFAULT_LOCALE
+        chosen = zone if isinstance(zone, ZoneInfo) else parse_zone(zone)
+        self.zone: ZoneInfo = chosen or ZoneInfo(DEFAULT_TIMEZONE)
+        """The viewer's zone: every time the server writes for a person is shown in it."""
         self._translations = load_translations(self.locale)
         self._babel_locale = Locale.parse(self.locale)
 
@@ -87,8 +112,16 @@ class Translator:
         pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
         return numbers.format_percent(ratio, format=pattern, locale=self._babel_locale)
 
-    def datetime(self, moment: datetime, fmt: str = "medium") -> str:
-        return dates.format_datetime(moment, format=fmt, locale=self._babel_locale)
+    def moment(self, epoch: float, style: MomentStyle = "medium") -> str:
+        """A moment (seconds since the epoch) in the viewer's zone and the locale's Babel style.
+
+        `short` (minutes) for notes like "since …", `medium` (seconds) for "read at …";
+        `precise` is a fixed-width `2025-06-04 09:00:07.123` for columns such as log lines.
+        """
+        local = datetime.fromtimestamp(epoch, self.zone)
+        if style == "precise":
+            return local.strftime("%Y-%m-%d %H:%M:%S.") + f"{local.microsecond // 1000:03d}"
+        return dates.format_datetime(local, format=style, locale=self._babel_locale)
 
     def timedelta(self, seconds: float) -> str:
         return dates.format_timedelta(timedelta(seconds=seconds), locale=self._babel_locale, threshold=1.5)

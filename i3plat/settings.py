@@ -24,6 +24,8 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from i3plat.i18n import DEFAULT_TIMEZONE, parse_zone
+
 POLL_INTERVAL_FLOOR = 5.0
 """No poll or refresh interval below this, whatever a config file or URL asks for."""
 MAX_AUDIT_RETENTION_DAYS = 36_500
@@ -181,6 +183,8 @@ class Settings(BaseSettings):
     public_url: str | None = None
     """The console's external base URL; the OIDC redirect URI is built on it when set."""
     language: Literal["zh_CN", "en"] = "zh_CN"
+    timezone: str = DEFAULT_TIMEZONE
+    """IANA zone for times shown to a viewer whose browser did not tell its own."""
     request_timeout: float = Field(default=30.0, gt=0, le=600)
     sites: dict[str, SiteOverride] = Field(default_factory=dict)
     config: Path | None = None
@@ -196,6 +200,13 @@ class Settings(BaseSettings):
     @classmethod
     def _check_service(cls, value: str) -> str:
         return check_service_ref(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        if parse_zone(value.strip()) is None:
+            raise ValueError(f"{value!r} is not a known IANA time zone name, e.g. Asia/Shanghai or UTC")
+        return value.strip()
 
     @field_validator("public_url", "oidc_ca_bundle", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ Flask app and every callback reaches it through `current_services()`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import flask
 
@@ -14,7 +15,7 @@ from i3plat.collector.access import SiteAccess
 from i3plat.collector.logs import PodLogs
 from i3plat.collector.ondemand import OnDemandQueries
 from i3plat.collector.store import SnapshotStore
-from i3plat.i18n import LANG_COOKIE, Translator, match_locale, negotiate_locale
+from i3plat.i18n import LANG_COOKIE, TZ_COOKIE, Translator, match_locale, negotiate_locale, parse_zone
 from i3plat.promql.catalog import Catalog
 from i3plat.settings import Settings
 
@@ -58,8 +59,18 @@ def request_locale() -> str:
     )
 
 
+def request_zone() -> ZoneInfo:
+    """The browser's own zone (cookie set by assets/tz.js) when valid, else the configured one."""
+    configured = current_services().settings.timezone
+    if flask.has_request_context():
+        chosen = parse_zone(flask.request.cookies.get(TZ_COOKIE))
+        if chosen is not None:
+            return chosen
+    return ZoneInfo(configured)
+
+
 def request_translator() -> Translator:
-    return Translator(request_locale())
+    return Translator(request_locale(), request_zone())
 
 
 def remember_language(response: flask.Response) -> flask.Response:

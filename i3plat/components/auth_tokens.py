@@ -62,7 +62,7 @@ def token_rows(infos: list[TokenInfo], t: Translator, now: float | None = None) 
                     html.Td(scope_text(info.scope, t)),
                     html.Td(info.note),
                     html.Td(info.created_by),
-                    html.Td(time.strftime("%Y-%m-%d", time.localtime(info.expires_at))),
+                    html.Td(t.moment(info.expires_at, "short")),
                     html.Td(t(STATE_LABELS[state]), className=f"token-state-{state}"),
                     html.Td(info.last_used_from or "—"),
                     html.Td(revoke),

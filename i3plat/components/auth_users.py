@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
 import dash_bootstrap_components as dbc
@@ -41,7 +40,6 @@ SOURCE_NOTES = {
     ),
     "header": N_("Signs in through the reverse proxy: the proxy's groups can give a higher role."),
 }
-TIME_PATTERN = "yyyy-MM-dd HH:mm"
 StateAction = Literal["disable", "enable"]
 STATE_BUTTON = "user-state"
 """Pattern-matching id type of the per-row Disable/Enable buttons: {type, name, action}."""
@@ -148,7 +146,7 @@ def role_options(t: Translator) -> list[dict[str, str]]:
 def format_moment(moment: float | None, t: Translator) -> str:
     if moment is None:
         return t("never")
-    return t.datetime(datetime.fromtimestamp(moment), TIME_PATTERN)
+    return t.moment(moment, "short")
 
 
 def result_alert(text: str, *, ok: bool, field: str | None = None) -> html.Div:

@@ -1,4 +1,5 @@
-"""Pure builders for one embeddable panel: its figure (a plain dict), header value and Patch plan.
+"""Pure builders for one embeddable panel: its figure (a plain dict), header value, freshness
+marker, status line and Patch plan.
 
 No I/O: the embed page reads a `PanelRecord` from the collector and hands it here.
 """
@@ -10,7 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from dash import html
+
 from i3plat.collector.records import PanelRecord, SeriesRecord
+from i3plat.components.log_view import cause_text
 from i3plat.i18n import Translator
 
 Theme = Literal["light", "dark", "transparent"]
@@ -143,3 +147,47 @@ def shown_state(record: PanelRecord | None) -> list[dict[str, Any]]:
         }
         for s in record.series
     ]
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """Whether the panel's data is current, by the rule the overview tiles use
+    (`collector.freshness.panel_is_stale`), and since when its site cannot be reached."""
+
+    stale: bool
+    unreachable_since: float | None = None
+
+
+def root_class(theme: Theme, freshness: Freshness | None) -> str:
+    """The panel root's classes; `is-stale` dims the value and the plot (assets/embed.css)."""
+    stale = " is-stale" if freshness is not None and freshness.stale else ""
+    return f"embed-root theme-{theme}{stale}"
+
+
+def stale_marker(freshness: Freshness | None, t: Translator) -> list[Any]:
+    """A badge a portal viewer sees at a glance, and since when the site is unreachable; nothing
+    while the data is current."""
+    if freshness is None or not freshness.stale:
+        return []
+    marker: list[Any] = [html.Span(t("Stale data"), className="embed-stale-badge", id="embed-stale-badge")]
+    if freshness.unreachable_since is not None:
+        since = t("Unreachable since {time}", time=t.moment(freshness.unreachable_since, "short"))
+        marker.append(html.Span(since, className="embed-stale-since"))
+    return marker
+
+
+def status_text(record: PanelRecord | None, freshness: Freshness | None, now: float, t: Translator) -> str:
+    """The footer: why the last update failed, when the data was read (viewer's zone), its age."""
+    if record is None:
+        return t("Waiting for the first poll…")
+    parts = []
+    if record.failure is not None:
+        parts.append(t("Last update failed: {cause}", cause=cause_text(record.failure, t)))
+    if record.fetched_at is not None:
+        updated = t("Updated {time}", time=t.moment(record.fetched_at, "short"))
+        stale = freshness is not None and freshness.stale
+        age = t("data {age} old", age=t.timedelta(now - record.fetched_at)) if stale else ""
+        parts.append(" ".join(p for p in (updated, age) if p))
+    elif not record.series:
+        parts.append(t("No data"))
+    return " · ".join(parts)

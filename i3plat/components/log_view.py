@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -97,18 +96,20 @@ def logs_search(query: Mapping[str, Any]) -> str:
     return "?" + urlencode({**keep, **flags}) if keep else ""
 
 
-def render_lines(lines: list[LogLine], with_timestamps: bool) -> str:
-    """One text block (one DOM node per poll, not per line): cheap for thousands of lines."""
+def render_lines(lines: list[LogLine], with_timestamps: bool, t: Translator) -> str:
+    """One text block (one DOM node per poll, not per line): cheap for thousands of lines.
+
+    Timestamps are in the viewer's zone (`t.zone`), fixed width so the lines stay aligned.
+    """
     if with_timestamps:
-        return "".join(f"{_stamp(line.ts_ns)} {line.text}\n" for line in lines)
+        return "".join(f"{_stamp(line.ts_ns, t)} {line.text}\n" for line in lines)
     return "".join(f"{line.text}\n" for line in lines)
 
 
-def _stamp(ts_ns: int | None) -> str:
+def _stamp(ts_ns: int | None, t: Translator) -> str:
     if ts_ns is None:
         return " " * 23
-    moment = datetime.fromtimestamp(ts_ns / 1e9, tz=UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{ts_ns // 1_000_000 % 1000:03d}"
+    return t.moment(ts_ns // 1_000_000 / 1000, "precise")
 
 
 def log_notes(record: PodLog, t: Translator) -> list[str]:
@@ -133,4 +134,4 @@ def log_notes(record: PodLog, t: Translator) -> list[str]:
 def fetched_text(moment: float | None, t: Translator) -> str:
     if moment is None:
         return ""
-    return t("Read at {time}", time=t.datetime(datetime.fromtimestamp(moment, tz=UTC), "medium"))
+    return t("Read at {time}", time=t.moment(moment, "medium"))

@@ -31,7 +31,7 @@ def phase_of(history: Mapping[str, Any] | None) -> str:
 def _clock(at: float | None, t: Translator) -> str:
     if at is None:
         return "—"
-    return t.datetime(datetime.fromtimestamp(at).astimezone(), "medium")
+    return t.moment(at, "medium")
 
 
 def status_badge(status: str) -> dbc.Badge:

@@ -63,14 +63,14 @@ COMMANDS_NOTE: dict[str, str] = {
 
 
 def format_moment(text: str | None, t: Translator) -> str:
-    """An RFC 3339 UTC time in the viewer's format and the server's time zone ("—" when absent)."""
+    """An RFC 3339 UTC time in the viewer's format and time zone ("—" when absent)."""
     if not text:
         return "—"
     try:
         moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except ValueError:
         return text
-    return t.datetime(moment.astimezone(), "medium")
+    return t.moment(moment.timestamp(), "medium")
 
 
 def command_block(block_id: str, commands: Sequence[str], t: Translator) -> html.Div:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -48,10 +47,9 @@ def reason_text(record: SiteRecord | None, t: Translator) -> str:
 def since_text(record: SiteRecord | None, t: Translator, now: float) -> str:
     if record is None or record.unreachable_since is None:
         return ""
-    moment = datetime.fromtimestamp(record.unreachable_since, UTC)
     return t(
         "since {time} ({age} ago)",
-        time=t.datetime(moment, "short"),
+        time=t.moment(record.unreachable_since, "short"),
         age=t.timedelta(now - record.unreachable_since),
     )
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from dash import dcc, html
 
@@ -32,6 +31,12 @@ UTIL_LABELS: dict[str, str] = {"cpu": N_("CPU"), "mem": N_("Memory"), "disk": N_
 NOW_TILE_METRICS: tuple[str, ...] = (*UTIL_METRICS.values(), "net.rx.cluster", "net.tx.cluster",
                                      "gpu.count.cluster", "k8s.nodes.total", "k8s.nodes.ready")  # fmt: skip
 TEXT_FIELDS: tuple[str, ...] = ("state", "reason", "nodes", "gpus", *UTIL_METRICS, "rx", "tx")
+
+CAUSE_LABELS: dict[str, str] = {
+    "unreachable": N_("Karmada cannot reach the site"),
+    "timeout": N_("The site does not answer in time"),
+}
+"""Short words for why a site is unreachable; the full upstream text is on the site list."""
 
 STATE_LABELS: dict[str, str] = {
     "ready": N_("Ready"),
@@ -62,6 +67,8 @@ class SiteView:
     """Keys (cpu, mem, disk, gpu, rx, tx) whose value is old or failed."""
     data_at: float | None
     """When the newest of the tile's values was fetched (None: never)."""
+    cause: str | None = None
+    """The failure cause of an unreachable site (a CAUSE_LABELS key when known)."""
 
     @property
     def fresh(self) -> bool:
@@ -107,8 +114,9 @@ def site_view(
     keys = {**UTIL_METRICS, "rx": "net.rx.cluster", "tx": "net.tx.cluster"}
     fetched = [p.fetched_at for p in panels.values() if p is not None and p.fetched_at is not None]
     reason = "" if record is None else record.reason
+    cause = None
     if record is not None and is_unreachable(record) and record.failure is not None:
-        reason = record.failure.message
+        reason, cause = record.failure.message, record.failure.cause
     nodes_total = record.nodes_total if record and record.nodes_total is not None else None
     nodes_ready = record.nodes_ready if record and record.nodes_ready is not None else None
     return SiteView(
@@ -126,6 +134,7 @@ def site_view(
         gpu_count=value("gpu.count.cluster"),
         stale=frozenset(key for key, metric in keys.items() if value(metric) is not None and stale(metric)),
         data_at=max(fetched) if fetched else None,
+        cause=cause,
     )
 
 
@@ -149,15 +158,16 @@ def pair(a: float | None, b: float | None, t: Translator) -> str:
 def since_text(view: SiteView, t: Translator) -> str:
     if view.state != "unreachable" or view.unreachable_since is None:
         return ""
-    moment = datetime.fromtimestamp(view.unreachable_since, UTC).astimezone()
-    return t("since {time}", time=t.datetime(moment, "short"))
+    return t("since {time}", time=t.moment(view.unreachable_since, "short"))
 
 
 def tile_texts(view: SiteView, t: Translator) -> dict[str, str]:
     """Every changing text of a tile, keyed like the tile's `tv` elements (TEXT_FIELDS)."""
     reason = view.reason
     if view.state == "unreachable":
-        reason = " ".join(part for part in (since_text(view, t), reason) if part)
+        label = CAUSE_LABELS.get(view.cause or "")
+        reason = t(label) if label else reason
+        reason = " · ".join(part for part in (since_text(view, t), reason) if part)
     elif view.state == "ready":
         reason = ""
     texts = {
@@ -180,7 +190,8 @@ def base_class(key: str) -> str:
 def value_class(view: SiteView, key: str) -> str:
     """The base classes plus `is-stale` (dimmed, old data) and a load level for utilisations."""
     classes = [base_class(key)]
-    if key in view.stale or (view.state == "unreachable" and key in (*UTIL_METRICS, "rx", "tx")):
+    old_when_unreachable = (*UTIL_METRICS, "nodes", "gpus", "rx", "tx")
+    if key in view.stale or (view.state == "unreachable" and key in old_when_unreachable):
         classes.append("is-stale")
     ratio = view.util.get(key) if key in UTIL_METRICS else None
     if ratio is not None:
@@ -218,6 +229,10 @@ def site_tile(site: str, href: str, t: Translator, view: SiteView | None = None)
         classes = value_class(view, field) if view is not None else base_class(field)
         return html.Span(texts.get(field, ""), id=text_id(site, field), className=classes)
 
+    def kv(label: str, field: str) -> html.Span:
+        """Label above value, so a long label never pushes a figure or its unit out of the tile."""
+        return html.Span([html.Span(label, className="tile-label", title=label), tv(field)], className="kv")
+
     metrics = [
         html.Div([html.Span(t(UTIL_LABELS[key]), className="tile-label"), tv(key)],
                  className=f"tile-metric metric-{key}")
@@ -234,18 +249,9 @@ def site_tile(site: str, href: str, t: Translator, view: SiteView | None = None)
             html.Div(metrics, className="tile-metrics"),
             dcc.Graph(id=spark_id(site), figure=empty_trends(tuple(UTIL_METRICS)), config=SPARK_CONFIG,
                       className="spark", responsive=True),
-            html.Div(
-                [
-                    html.Span([html.Span(t("Nodes"), className="tile-label"), tv("nodes")], className="kv"),
-                    html.Span([html.Span(t("GPUs allocated"), className="tile-label"), tv("gpus")],
-                              className="kv"),
-                    html.Span([html.Span("↓", className="tile-label", title=t("Network in")), tv("rx")],
-                              className="kv"),
-                    html.Span([html.Span("↑", className="tile-label", title=t("Network out")), tv("tx")],
-                              className="kv"),
-                ],
-                className="tile-foot",
-            ),
+            html.Div([kv(t("Nodes"), "nodes"), kv(t("GPUs allocated"), "gpus"),
+                      kv("↓ " + t("Network in"), "rx"), kv("↑ " + t("Network out"), "tx")],
+                     className="tile-foot"),
         ],
         href=href,
         id={"type": "site-tile", "site": site},
@@ -256,7 +262,7 @@ def site_tile(site: str, href: str, t: Translator, view: SiteView | None = None)
 
 @dataclass(frozen=True)
 class FleetTotals:
-    """The federation at a glance; utilisation means only over sites with current data."""
+    """The federation at a glance: every figure but the ready count only over sites with current data."""
 
     sites_ready: int
     sites_total: int
@@ -268,6 +274,8 @@ class FleetTotals:
     rx: float | None
     tx: float | None
     without_data: int
+    left_out: tuple[str, ...] = ()
+    """The sites without current data, by name, for the note under the totals."""
 
 
 def weighted_mean(pairs: Iterable[tuple[float | None, float | None]]) -> float | None:
@@ -283,10 +291,13 @@ def weighted_mean(pairs: Iterable[tuple[float | None, float | None]]) -> float |
 
 
 def fleet_totals(views: Sequence[SiteView], records: Mapping[str, SiteRecord | None]) -> FleetTotals:
-    """Sums from Karmada for every site; means and rates only from sites whose data is current.
+    """Sums, means and rates only from sites whose data is current; the ready count over all.
 
-    CPU and memory are weighted by node count (the cache holds no core or byte totals per site),
-    GPU utilisation by the number of GPUs reporting (exact: the site value is a mean per GPU).
+    A site that cannot be reached keeps its last values on its tile, but adding them to the
+    fleet's figures would mix old and new numbers under one label, so the totals leave it out
+    and the note names it. CPU and memory are weighted by node count (the cache holds no core or
+    byte totals per site), GPU utilisation by the number of GPUs reporting (exact: the site value
+    is a mean per GPU).
     """
     current = [v for v in views if v.fresh]
 
@@ -306,14 +317,15 @@ def fleet_totals(views: Sequence[SiteView], records: Mapping[str, SiteRecord | N
     return FleetTotals(
         sites_ready=sum(1 for v in views if site_is_ready(records.get(v.name))),
         sites_total=len(views),
-        nodes_ready=total(v.nodes_ready for v in views),
-        nodes_total=total(v.nodes_total for v in views),
-        gpus_allocated=total(v.gpus_allocated for v in views),
-        gpus_allocatable=total(v.gpus_allocatable for v in views),
+        nodes_ready=total(v.nodes_ready for v in current),
+        nodes_total=total(v.nodes_total for v in current),
+        gpus_allocated=total(v.gpus_allocated for v in current),
+        gpus_allocatable=total(v.gpus_allocatable for v in current),
         util=util,
         rx=rate("rx"),
         tx=rate("tx"),
         without_data=len(views) - len(current),
+        left_out=tuple(v.name for v in views if not v.fresh),
     )
 
 
@@ -334,10 +346,19 @@ def totals_texts(totals: FleetTotals, t: Translator) -> dict[str, str]:
     return texts
 
 
+NOTE_NAMES = 4
+"""At most this many site names in the totals note; the rest are counted."""
+
+
 def totals_note(totals: FleetTotals, t: Translator) -> str:
-    if not totals.without_data:
+    """Name the sites left out, so the note reads the same for one site or many (no plurals)."""
+    if not totals.left_out:
         return ""
-    return t("Means and rates leave out {n} site(s) without current data.", n=totals.without_data)
+    names = list(totals.left_out[:NOTE_NAMES])
+    if len(totals.left_out) > NOTE_NAMES:
+        names.append(t("{n} more", n=len(totals.left_out) - NOTE_NAMES))
+    sites = ("、" if t.locale.startswith("zh") else ", ").join(names)
+    return t("No current data, so left out of the totals (except Sites ready): {sites}", sites=sites)
 
 
 def totals_bar(t: Translator) -> html.Div:

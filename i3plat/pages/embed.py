@@ -9,25 +9,28 @@ short message inside the frame, never an error page. Framing is allowed by CSP
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import dash
 from dash import ClientsideFunction, Input, Output, Patch, State, dcc, html
 
-from i3plat.collector.freshness import panel_is_stale
+from i3plat.collector.freshness import is_unreachable, panel_is_stale
 from i3plat.collector.ondemand import OnDemandRateLimited
 from i3plat.collector.records import PanelRecord, SeriesRecord
 from i3plat.collector.standard import LIVE_METRICS, LIVE_WINDOW
 from i3plat.components.embed_panel import (
+    Freshness,
     format_value,
     latest_value,
     panel_figure,
     parse_theme,
     plan_patch,
+    root_class,
     shown_state,
+    stale_marker,
+    status_text,
 )
-from i3plat.components.log_view import RANGE_TEXT, cause_text
+from i3plat.components.log_view import RANGE_TEXT
 from i3plat.karmada_client import InvalidName, validate_name
 from i3plat.promql.errors import PromQLError, QueryInputError
 from i3plat.promql.timerange import PRESET_RANGES
@@ -103,6 +106,7 @@ def layout(
                     html.Span(definition.title(t.locale), className="embed-title", id="embed-title"),
                     html.Span(where, className="embed-where"),
                     html.Span(t(RANGE_TEXT[range_]), className="embed-range"),
+                    html.Span(id="embed-stale", className="embed-stale"),
                     html.Span(id="embed-value", className="embed-value"),
                 ],
                 className="embed-header",
@@ -119,7 +123,7 @@ def layout(
             dcc.Interval(id="embed-refresh", interval=int(services.settings.poll_interval * 1000)),
             html.Div(id="embed-height", hidden=True),
         ],
-        className=f"embed-root theme-{chosen}",
+        className=root_class(chosen, None),
         id="embed-root",
         **_bs_theme(chosen),
     )
@@ -141,23 +145,16 @@ def read_panel(services: Services, query: dict[str, Any], now: float) -> PanelRe
     return services.ondemand.series(site, metric, node=node, start=now - seconds, end=now, step=None)
 
 
-def status_text(record: PanelRecord | None, services: Services, now: float, live: bool) -> str:
-    t = request_translator()
+def read_freshness(
+    record: PanelRecord | None, services: Services, now: float, live: bool
+) -> Freshness | None:
+    """The one staleness rule of the overview tiles, plus since when the site is unreachable."""
     if record is None:
-        return t("Waiting for the first poll…")
-    stale = panel_is_stale(
-        record, services.store.site(record.site), services.settings.poll_interval, now, live=live
-    )
-    parts = []
-    if record.failure is not None:
-        parts.append(t("Last update failed: {cause}", cause=cause_text(record.failure, t)))
-    if record.fetched_at is not None:
-        moment = datetime.fromtimestamp(record.fetched_at, tz=UTC)
-        age = t("data {age} old", age=t.timedelta(now - record.fetched_at)) if stale else ""
-        parts.append(" ".join(p for p in (t("Updated {time}", time=t.datetime(moment, "short")), age) if p))
-    elif not record.series:
-        parts.append(t("No data"))
-    return " · ".join(parts)
+        return None
+    site = services.store.site(record.site)
+    stale = panel_is_stale(record, site, services.settings.poll_interval, now, live=live)
+    since = site.unreachable_since if site is not None and is_unreachable(site) else None
+    return Freshness(stale, since)
 
 
 @dash.callback(
@@ -165,13 +162,15 @@ def status_text(record: PanelRecord | None, services: Services, now: float, live
     Output("embed-shown", "data"),
     Output("embed-value", "children"),
     Output("embed-status", "children"),
+    Output("embed-stale", "children"),
+    Output("embed-root", "className"),
     Input("embed-refresh", "n_intervals"),
     State("embed-query", "data"),
     State("embed-shown", "data"),
 )
 def refresh_panel(
     _n: int | None, query: dict[str, Any] | None, shown: list[dict[str, Any]] | None
-) -> tuple[Any, Any, Any, str]:
+) -> tuple[Any, Any, Any, str, Any, Any]:
     if not query:
         raise dash.exceptions.PreventUpdate
     services = current_services()
@@ -182,17 +181,20 @@ def refresh_panel(
     try:
         record = read_panel(services, query, now)
     except OnDemandRateLimited:
-        return dash.no_update, dash.no_update, dash.no_update, t("Busy: retrying shortly")
+        return (dash.no_update,) * 3 + (t("Busy: retrying shortly"),) + (dash.no_update,) * 2
     except (QueryInputError, PromQLError) as exc:
-        return dash.no_update, dash.no_update, dash.no_update, str(exc)
+        return (dash.no_update,) * 3 + (str(exc),) + (dash.no_update,) * 2
     one = record is not None and len(record.series) == 1
     value = format_value(latest_value(record), unit, t) if one else ""
-    status = status_text(record, services, now, live)
+    freshness = read_freshness(record, services, now, live)
+    status = status_text(record, freshness, now, t)
+    theme = parse_theme(query["theme"])
+    marker = (stale_marker(freshness, t), root_class(theme, freshness))
     if record is None:
-        return dash.no_update, dash.no_update, value, status
+        return dash.no_update, dash.no_update, value, status, *marker
     plan = plan_patch(record, shown) if shown is not None else None
     if plan is None:
-        return panel_figure(record, unit, parse_theme(query["theme"])), shown_state(record), value, status
+        return panel_figure(record, unit, theme), shown_state(record), value, status, *marker
     patch = Patch()
     for index, ((xs, ys), drop) in enumerate(zip(plan.appends, plan.drops, strict=True)):
         if xs:
@@ -201,7 +203,7 @@ def refresh_panel(
         for _ in range(drop):
             del patch["data"][index]["x"][0]
             del patch["data"][index]["y"][0]
-    return patch, shown_state(record), value, status
+    return patch, shown_state(record), value, status, *marker
 
 
 dash.clientside_callback(

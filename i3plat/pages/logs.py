@@ -256,7 +256,7 @@ def load_log(view: dict[str, Any]) -> tuple[Any, Any, Any]:
         "chunks": [len(record.lines)],
         "polled_at": record.fetched_at or time.time(),  # the data's age, not ours: it may be cached
     }
-    return [render_lines(record.lines, view["ts"])], html.Div([html.Div(s) for s in status if s]), state
+    return [render_lines(record.lines, view["ts"], t)], html.Div([html.Div(s) for s in status if s]), state
 
 
 @dash.callback(
@@ -292,7 +292,7 @@ def follow_log(_n: int | None, view: dict[str, Any], state: dict[str, Any] | Non
     incoming = {
         "base": raw,
         "cursor": cursor_to_plain(new_cursor),
-        "text": render_lines(record.lines, view["ts"]),
+        "text": render_lines(record.lines, view["ts"], t),
         "n": len(record.lines),
         "max": MAX_LINES,
         "polled_at": record.fetched_at or now,

@@ -1,5 +1,9 @@
 """Logs of a simulated pod, a panel embedded by a portal on another origin (and refused for a
-non-allowed one), and the language switch on the overview and the logs page."""
+non-allowed one), a stale panel's marker, server-written times in the browser's own zone, and the
+language switch on the overview and the logs page.
+
+The stale-panel test switches fab-chengdu off through the simulator's control API and back on.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,11 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.support.procs import ConsoleProcess, free_port
+from tests.support.procs import free_port, running_demo
 
 SITE = "fab-shenzhen"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -62,6 +67,7 @@ class Demo:
     url: str
     allowed: Portal
     other: Portal
+    control: httpx.Client
 
 
 @pytest.fixture(scope="module")
@@ -70,22 +76,16 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     web = tmp_path_factory.mktemp("portal")
     allowed = start_portal(web, free_port())
     other = start_portal(web, free_port())
-    port = free_port()
-    env = {"I3PLAT_EMBED_ORIGINS": allowed.origin, "I3PLAT_POLL_INTERVAL": "5"}
-    process = ConsoleProcess(
-        ["demo", "--port", str(port), "--data-dir", str(data_dir), "--prometheus", "synthetic"], env=env
-    )
     try:
-        match = process.wait_for_line(r"I3Plat console: (http://127\.0\.0\.1:\d+/)", timeout=60)
-        url = match.group(1)
-        src = f"{url}embed/cpu.util.cluster?site={SITE}&theme=transparent"
-        (web / "index.html").write_text(PORTAL_PAGE.format(src=src), encoding="utf-8")
-        yield Demo(url, allowed, other)
+        with running_demo(data_dir, env={"I3PLAT_EMBED_ORIGINS": allowed.origin}) as running:
+            url = running.url + "/"
+            src = f"{url}embed/cpu.util.cluster?site={SITE}&theme=transparent"
+            (web / "index.html").write_text(PORTAL_PAGE.format(src=src), encoding="utf-8")
+            yield Demo(url, allowed, other, running.control)
     finally:
         for portal in (allowed, other):
             portal.server.shutdown()
             portal.server.server_close()
-        assert process.stop() == 0, "\n".join(process.output)
 
 
 def test_logs_of_a_simulated_pod_appear_and_follow(page: Page, demo: Demo) -> None:
@@ -168,6 +168,53 @@ def test_dark_panel_fills_its_frame(page: Page, demo: Demo) -> None:
     assert page.evaluate("document.documentElement.scrollHeight") <= 240
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "embed-dark.png"))
+
+
+def test_an_unreachable_sites_panel_is_marked_stale(page: Page, demo: Demo) -> None:
+    """Portal viewers must see at a glance that the big value is not current."""
+    page.set_viewport_size({"width": 560, "height": 260})
+    page.goto(f"{demo.url}embed/cpu.util.cluster?site=fab-chengdu&theme=dark&lang=en")
+    root, badge = page.locator("#embed-root"), page.locator("#embed-stale-badge")
+    expect(page.locator("#embed-value")).to_have_text(re.compile(r"\d"), timeout=30_000)
+    expect(badge).to_have_count(0)  # a fresh panel is unchanged
+    assert demo.control.post("/_sim/sites/fab-chengdu/offline").status_code == 200
+    try:
+        expect(badge).to_have_text("Stale data", timeout=60_000)
+        expect(page.locator(".embed-stale-since")).to_contain_text("Unreachable since", timeout=30_000)
+        expect(root).to_have_class(re.compile(r"\bis-stale\b"))
+        expect(page.locator("#embed-value")).to_have_css("opacity", "0.45")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "embed-stale.png"))
+    finally:
+        assert demo.control.post("/_sim/sites/fab-chengdu/online").status_code == 200
+    expect(badge).to_have_count(0, timeout=60_000)
+    expect(root).not_to_have_class(re.compile(r"\bis-stale\b"))
+
+
+UPDATED_MINUTES_BEFORE_LOCAL_NOW = """() => {
+    const status = document.querySelector('#embed-status');
+    const m = status && status.innerText.match(/Updated \\d+\\/\\d+\\/\\d+, (\\d+):(\\d\\d)\\s?(AM|PM)/);
+    if (!m) return null;
+    const minutes = (Number(m[1]) % 12 + (m[3] === 'PM' ? 12 : 0)) * 60 + Number(m[2]);
+    const now = new Date();
+    return [(now.getHours() * 60 + now.getMinutes() - minutes + 1440) % 1440];
+}"""
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/Sao_Paulo"])
+def test_server_written_times_are_in_the_browsers_zone(browser: Browser, demo: Demo, zone: str) -> None:
+    """The machine runs UTC and the default zone is Asia/Shanghai: the browser's own zone wins."""
+    context = browser.new_context(timezone_id=zone)
+    try:
+        page = context.new_page()
+        page.goto(f"{demo.url}embed/cpu.util.cluster?site={SITE}&lang=en")
+        handle = page.wait_for_function(UPDATED_MINUTES_BEFORE_LOCAL_NOW, timeout=30_000)
+        [minutes] = handle.json_value()
+        assert 0 <= minutes <= 2, f"'Updated' is {minutes} min away from the browser's clock in {zone}"
+        cookies = {c["name"]: c["value"] for c in context.cookies()}
+        assert cookies.get("i3plat_tz") == zone
+    finally:
+        context.close()
 
 
 def test_unknown_metric_is_a_friendly_message(page: Page, demo: Demo) -> None:

@@ -24,6 +24,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "I3PLAT_DATA_DIR",
         "I3PLAT_PUBLIC_URL",
         "I3PLAT_OIDC_CA_BUNDLE",
+        "I3PLAT_TIMEZONE",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -35,6 +36,12 @@ def test_defaults() -> None:
     assert s.language == "zh_CN"
     assert s.embed_origins == ()
     assert s.public_url is None and s.oidc_ca_bundle is None
+    assert s.timezone == "Asia/Shanghai"
+
+
+def test_timezone_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("I3PLAT_TIMEZONE", "Europe/Berlin")
+    assert load_settings().timezone == "Europe/Berlin"
 
 
 def test_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -91,6 +98,8 @@ def test_bad_profile_override_names_the_field(monkeypatch: pytest.MonkeyPatch, t
         ("I3PLAT_PUBLIC_URL", "https://console.factory.example/a/../b/", "public_url"),
         ("I3PLAT_PUBLIC_URL", "https://console.factory.example:99999/", "public_url"),
         ("I3PLAT_OIDC_CA_BUNDLE", "/nonexistent/company-ca.pem", "oidc_ca_bundle"),
+        ("I3PLAT_TIMEZONE", "Mars/Olympus_Mons", "timezone"),
+        ("I3PLAT_TIMEZONE", "../../etc/passwd", "timezone"),
     ],
 )
 def test_bad_values_name_the_field(monkeypatch: pytest.MonkeyPatch, env: str, value: str, field: str) -> None:

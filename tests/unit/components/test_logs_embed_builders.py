@@ -5,16 +5,21 @@ from __future__ import annotations
 from i3plat.collector.logs import LogLine, PodList, PodLog, PodSummary
 from i3plat.collector.records import Failure, PanelRecord, SeriesRecord
 from i3plat.components.embed_panel import (
+    Freshness,
     format_value,
     latest_value,
     panel_figure,
     parse_theme,
     plan_patch,
+    root_class,
     shown_state,
+    stale_marker,
+    status_text,
 )
 from i3plat.components.log_view import (
     cause_text,
     container_options,
+    fetched_text,
     log_notes,
     logs_search,
     options,
@@ -75,4 +80,45 @@ def test_notes_and_failures_are_named_in_both_languages() -> None:
     forbidden = Failure("forbidden", "member_forbidden", "m", None, 403, 1.0)
     assert cause_text(forbidden, EN) == "access is forbidden"
     assert cause_text(forbidden, ZH) == "没有访问权限"
-    assert render_lines([LogLine(None, "a"), LogLine(None, "b")], False) == "a\nb\n"
+    assert render_lines([LogLine(None, "a"), LogLine(None, "b")], False, EN) == "a\nb\n"
+
+
+MOMENT = 1_796_006_460.0  # 2026-11-30 02:41:00 UTC = 10:41 in Shanghai
+
+
+def test_log_times_are_in_the_viewers_zone() -> None:
+    lines = [LogLine(int(MOMENT * 1e9) + 7_000_000, "a"), LogLine(None, "b")]
+    shanghai, utc = Translator("en", "Asia/Shanghai"), Translator("en", "UTC")
+    assert render_lines(lines, True, shanghai) == "2026-11-30 10:41:00.007 a\n" + " " * 23 + " b\n"
+    assert render_lines(lines, True, utc).startswith("2026-11-30 02:41:00.007 a\n")
+    assert fetched_text(MOMENT, utc) == "Read at Nov 30, 2026, 2:41:00\u202fAM"
+    assert fetched_text(MOMENT, Translator("zh_CN", "Asia/Shanghai")).endswith("2026年11月30日 10:41:00")
+    assert fetched_text(None, utc) == ""
+
+
+def test_a_fresh_panel_has_no_marker_and_says_when_it_was_updated() -> None:
+    record = panel([(MOMENT - 15, 0.5), (MOMENT, 0.6)])
+    record = PanelRecord("s", "cpu.util.node", "1h", 15, record.series, MOMENT)
+    fresh = Freshness(stale=False)
+    assert stale_marker(fresh, EN) == [] and stale_marker(None, EN) == []
+    assert root_class("dark", fresh) == "embed-root theme-dark"
+    assert status_text(record, fresh, MOMENT + 5, Translator("en", "UTC")) == "Updated 11/30/26, 2:41\u202fAM"
+    assert status_text(None, None, MOMENT, EN) == "Waiting for the first poll…"
+
+
+def test_a_stale_panel_is_marked_and_dimmed_in_both_languages() -> None:
+    failure = Failure("unreachable", "connect", "dial tcp: refused", None, 500, MOMENT)
+    record = PanelRecord("s", "cpu.util.node", "1h", 15, [], MOMENT - 38, failure)
+    down = Freshness(stale=True, unreachable_since=MOMENT - 60)
+    assert root_class("light", down) == "embed-root theme-light is-stale"
+    utc = Translator("en", "UTC")
+    badge, since = stale_marker(down, utc)
+    assert badge.children == "Stale data" and badge.className == "embed-stale-badge"
+    assert since.children == "Unreachable since 11/30/26, 2:40\u202fAM"
+    zh_badge, zh_since = stale_marker(down, Translator("zh_CN", "Asia/Shanghai"))
+    assert zh_badge.children == "数据已过期" and zh_since.children == "自 2026/11/30 10:40 起无法连接"
+    old_only = stale_marker(Freshness(stale=True), utc)  # old data, site still answering
+    assert [m.children for m in old_only] == ["Stale data"]
+    status = status_text(record, down, MOMENT, utc)
+    assert status.startswith("Last update failed: the site is unreachable · Updated 11/30/26, 2:40")
+    assert status.endswith("data 38 seconds old")
