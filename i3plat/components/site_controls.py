@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -229,3 +229,21 @@ def site_controls(
         className="site-controls",
         id="site-controls",
     )
+
+
+def site_links(site: str, t: Translator, relative: Callable[[str], str] = str) -> html.Nav:
+    """The site's other pages: its checks (doctor) and its pod logs.
+
+    `relative` maps an app path to a link (the page passes `dash.get_relative_path`). The logs
+    page keeps its own view (namespace, pod, container) and has no node filter, so only the
+    site carries over; the language is remembered by cookie and needs no parameter.
+    """
+    return html.Nav(
+        [
+            dcc.Link(t("Doctor"), href=relative(f"/sites/{site}/doctor"), id="site-doctor-link",
+                     className="site-link site-doctor-link"),
+            dcc.Link(t("Logs"), href=relative(f"/sites/{site}/logs"), id="site-logs-link",
+                     className="site-link site-logs-link"),
+        ],
+        className="site-links",
+    )  # fmt: skip

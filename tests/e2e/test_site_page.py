@@ -182,6 +182,17 @@ def test_refresh_never_goes_below_the_floor(page: Page, demo: Demo) -> None:
     expect(page.locator("#site-refresh")).to_contain_text("5 秒", timeout=30_000)
 
 
+def test_header_links_to_the_sites_doctor_and_logs(page: Page, demo: Demo) -> None:
+    page.goto(f"{demo.url}/sites/fab-suzhou?range=6h")
+    logs = page.locator("#site-logs-link")
+    expect(logs).to_have_text("日志", timeout=30_000)
+    expect(logs).to_have_attribute("href", "/sites/fab-suzhou/logs")
+    expect(page.locator("#site-doctor-link")).to_have_attribute("href", "/sites/fab-suzhou/doctor")
+    logs.click()
+    expect(page).to_have_url(re.compile(r"/sites/fab-suzhou/logs$"))
+    expect(page.locator("#logs-pod")).to_be_visible(timeout=30_000)
+
+
 def test_unknown_and_malformed_sites_are_friendly(page: Page, demo: Demo) -> None:
     page.goto(f"{demo.url}/sites/fab-nowhere")
     expect(page.locator("#site-not-found")).to_contain_text("fab-nowhere", timeout=30_000)

@@ -34,6 +34,7 @@ from i3plat.components.site_controls import (
     parse_refresh,
     parse_view,
     site_controls,
+    site_links,
     view_search,
 )
 from i3plat.components.site_list import display_state, ready_badge
@@ -119,12 +120,7 @@ def layout(site: str | None = None, **query: Any) -> Any:
                 className="site-heading",
             ),
             html.Div(id="site-summary", className="site-summary"),
-            dcc.Link(
-                t("Doctor"),
-                href=dash.get_relative_path(f"/sites/{site}/doctor"),
-                id="site-doctor-link",
-                className="site-doctor-link",
-            ),
+            site_links(site, t, dash.get_relative_path),
         ],
         className="site-header",
     )

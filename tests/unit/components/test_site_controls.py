@@ -14,6 +14,7 @@ from i3plat.components.site_controls import (
     parse_view,
     refresh_options,
     site_controls,
+    site_links,
     view_search,
 )
 from i3plat.i18n import Translator
@@ -70,3 +71,12 @@ def test_controls_render_with_the_view_selected() -> None:
     assert [o["value"] for o in node_options(["n1"], "n2", t)] == ["*", "n1", "n2"]
     assert 10 in [o["value"] for o in refresh_options(10, t)]
     assert refresh_options(0, t)[0]["label"] == "Off"
+
+
+def test_site_links_lead_to_the_doctor_and_the_logs() -> None:
+    nav = site_links("fab-a", Translator("zh_CN"), lambda path: "/portal" + path)
+    links = {link.id: (link.children, link.href) for link in nav.children}
+    assert links["site-doctor-link"] == ("诊断", "/portal/sites/fab-a/doctor")
+    assert links["site-logs-link"] == ("日志", "/portal/sites/fab-a/logs")
+    english = site_links("fab-a", Translator("en"))
+    assert [(link.children, link.href) for link in english.children][1] == ("Logs", "/sites/fab-a/logs")

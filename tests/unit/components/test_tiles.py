@@ -18,9 +18,11 @@ from i3plat.components.tiles import (
     site_view,
     tile_class,
     tile_texts,
+    totals_note,
     value_class,
 )
 from i3plat.i18n import Translator
+from tests.support.dash_tree import walk
 
 NOW = 1_800_000_000.0
 EN = Translator("en")
@@ -76,8 +78,11 @@ def test_an_unreachable_site_keeps_its_last_values_marked_stale() -> None:
     )
     texts = tile_texts(view, ZH)
     assert texts["state"] == "无法连接" and texts["cpu"] == "50%"
-    assert texts["reason"].startswith("自 ") and "connect refused" in texts["reason"]
+    assert texts["reason"].startswith("自 ") and texts["reason"].endswith(" · Karmada 无法连接该站点")
+    assert tile_texts(view, EN)["reason"].endswith(" · Karmada cannot reach the site")
+    assert "connect refused" not in texts["reason"]  # the upstream text is for the site list
     assert "is-stale" in value_class(view, "cpu") and "state-unreachable" in tile_class(view)
+    assert "is-stale" in value_class(view, "nodes") and "is-stale" in value_class(view, "gpus")
     assert view.data_at == NOW - 120
 
 
@@ -101,7 +106,21 @@ def test_totals_weight_gpu_by_gpus_and_leave_out_stale_sites() -> None:
     assert abs((totals.util["cpu"] or 0) - (0.5 * 2 + 0.1 * 6) / 8) < 1e-9
     assert totals.without_data == 1 and totals.sites_ready == 2 and totals.sites_total == 3
     assert totals.rx == 2 * VALUES["net.rx.cluster"]  # only current sites
-    assert totals.nodes_total == 12  # Karmada's counts for every site
+    assert (totals.nodes_ready, totals.nodes_total) == (8, 8)  # c's last counts are left out too
+    assert (totals.gpus_allocated, totals.gpus_allocatable) == (8, 16)
+    assert totals.left_out == ("c",)
+    assert totals_note(totals, EN) == "No current data, so left out of the totals (except Sites ready): c"
+    assert totals_note(totals, ZH) == "没有最新数据，未计入合计（“就绪站点”除外）：c"
+
+
+def test_totals_note_names_sites_without_plurals() -> None:
+    views = [site_view(f"s{i}", None, {}, now=NOW, poll_interval=15) for i in range(6)]
+    totals = fleet_totals(views, {})
+    assert totals.nodes_total == 0 and totals.sites_ready == 0
+    assert totals_note(totals, EN).endswith(": s0, s1, s2, s3, 2 more")
+    assert totals_note(totals, ZH).endswith("：s0、s1、s2、s3、另外 2 个")
+    fresh = site_view("a", record("a"), panels("a", VALUES, NOW), now=NOW, poll_interval=15)
+    assert totals_note(fleet_totals([fresh], {"a": record("a")}), EN) == ""
 
 
 def test_grid_fits_sixteen_sites_in_four_by_four() -> None:
@@ -117,6 +136,17 @@ def test_tile_skeleton_has_every_addressable_part() -> None:
     for field in ("state", "reason", "nodes", "gpus", "cpu", "mem", "disk", "gpu", "rx", "tx"):
         assert f"'f': '{field}'" in text
     assert tile["props"]["href"] == "/sites/fab-a"
+
+
+def test_tile_footer_puts_each_label_above_its_value() -> None:
+    foot = next(n for n in walk(site_tile("fab-a", "/sites/fab-a", ZH)) if n.className == "tile-foot")
+    assert [kv.children[0].children for kv in foot.children] == [
+        "节点",
+        "已分配 GPU",
+        "↓ 网络流入",
+        "↑ 网络流出",
+    ]
+    assert [kv.children[1].id["f"] for kv in foot.children] == ["nodes", "gpus", "rx", "tx"]
 
 
 def test_trend_patch_extends_and_trims_to_a_bounded_length() -> None:
