@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import signal
@@ -15,25 +14,16 @@ from types import FrameType
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from i3plat.collector.selfmetrics import MULTIPROC_ENV
-from i3plat.settings import Settings
+from i3plat.settings import Settings, is_loopback_host
 
 
 class ServeError(RuntimeError):
     """The console refuses to start as configured."""
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_bind(settings: Settings, host: str) -> None:
     """Sign-in may only be off when nobody but this machine can reach the console."""
-    if settings.auth == "off" and not is_loopback(host):
+    if settings.auth == "off" and not is_loopback_host(host):
         raise ServeError(
             f"I3PLAT_AUTH=off is only allowed on a loopback address, not on --host {host}; "
             "bind to 127.0.0.1 or choose another I3PLAT_AUTH mode"

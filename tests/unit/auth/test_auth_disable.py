@@ -32,17 +32,10 @@ from i3plat.auth.roles import Role
 from i3plat.auth.users import LastAdmin, NoSuchUser, UserDisabled, UserStore
 from i3plat.cli import build_parser, main
 from i3plat.settings import Settings, SettingsError, load_settings
+from tests.support.clock import Clock
 
 PASSWORD = "correct horse battery"
 DAY = 86_400.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

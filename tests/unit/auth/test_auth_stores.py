@@ -30,16 +30,9 @@ from i3plat.auth.tokens import (
     TokenService,
 )
 from i3plat.auth.users import InvalidUserName, LastAdmin, UserExists, UserStore
+from tests.support.clock import Clock
 
 KEY = b"k" * 48
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

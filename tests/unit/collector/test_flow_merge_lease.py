@@ -13,18 +13,11 @@ from i3plat.collector.flow import SingleFlight, TokenBucket
 from i3plat.collector.lease import PollerLease
 from i3plat.collector.merge import incremental_start, merge_series
 from i3plat.collector.records import SeriesRecord
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.clock import Clock
 
 
 def test_token_bucket_bursts_then_refills() -> None:
-    clock = Clock()
+    clock = Clock(100.0)
     bucket = TokenBucket(rate=2.0, burst=3, clock=clock)
     assert [bucket.try_take() for _ in range(3)] == [0.0, 0.0, 0.0]
     assert bucket.try_take() == pytest.approx(0.5)

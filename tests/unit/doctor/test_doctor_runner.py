@@ -33,16 +33,9 @@ from i3plat.doctor.model import (
 from i3plat.doctor.probe import Identity, Probe, parse_identity
 from i3plat.i18n import Translator
 from i3plat.karmada_client import KarmadaClient, error_from_response, parse_service_ref
+from tests.support.clock import Clock
 
 T_EN = Translator("en")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def make_probe(clock: Clock, budget: float = 60.0) -> Probe:
@@ -77,14 +70,14 @@ def skip_note(probe: Probe, check_id: str) -> str:
 
 
 def test_all_checks_run_in_the_documented_order(stubs: dict[str, Any]) -> None:
-    checks = runner.run_checks(make_probe(Clock()))
+    checks = runner.run_checks(make_probe(Clock(1000.0)))
     assert tuple(c.id for c in checks) == CHECK_IDS
     assert all(c.status is Status.OK for c in checks)
 
 
 def test_a_failed_proxy_skips_everything_behind_it_naming_the_root_cause(stubs: dict[str, Any]) -> None:
     stubs[PROXY_VERSION] = lambda probe: fail(text("Fix the endpoint"))
-    probe = make_probe(Clock())
+    probe = make_probe(Clock(1000.0))
     result = statuses(probe)
     assert result[CLUSTER_READY] is Status.OK  # not behind it
     assert result[PROXY_VERSION] is Status.FAIL
@@ -101,21 +94,21 @@ def test_a_failed_proxy_skips_everything_behind_it_naming_the_root_cause(stubs: 
 
 def test_an_unregistered_cluster_skips_all_other_checks(stubs: dict[str, Any]) -> None:
     stubs[CLUSTER_REGISTERED] = lambda probe: fail(text("Register it"))
-    result = statuses(make_probe(Clock()))
+    result = statuses(make_probe(Clock(1000.0)))
     assert [s for cid, s in result.items() if cid != CLUSTER_REGISTERED] == [Status.SKIPPED] * 11
 
 
 def test_warnings_and_a_not_ready_cluster_do_not_block(stubs: dict[str, Any]) -> None:
     stubs[CLUSTER_READY] = lambda probe: fail(text("Check the agent"))
     stubs[PROXY_IMPERSONATION] = lambda probe: warn(text("Logs need pods"))
-    result = statuses(make_probe(Clock()))
+    result = statuses(make_probe(Clock(1000.0)))
     assert result[CLUSTER_READY] is Status.FAIL
     assert result[PROXY_VERSION] is Status.OK  # Karmada's proxy does not look at conditions
     assert result[MEMBER_SERVICES_PROXY] is Status.OK and result[SERIES_DCGM] is Status.OK
 
 
 def test_checks_not_started_within_the_budget_are_skipped(stubs: dict[str, Any]) -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
 
     def slow(probe: Probe) -> Outcome:
         clock.now += 61.0
@@ -132,7 +125,7 @@ def test_checks_not_started_within_the_budget_are_skipped(stubs: dict[str, Any])
 
 
 def test_the_request_timeout_shrinks_to_what_is_left_of_the_budget() -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     probe = make_probe(clock, budget=20.0)
     assert probe.timeout() == 15.0
     clock.now += 12.0
@@ -157,7 +150,7 @@ def test_typed_upstream_errors_become_a_failed_check_with_evidence_and_fix(stubs
         raise error
 
     stubs[PROXY_VERSION] = raising
-    check = {c.id: c for c in runner.run_checks(make_probe(Clock()))}[PROXY_VERSION]
+    check = {c.id: c for c in runner.run_checks(make_probe(Clock(1000.0)))}[PROXY_VERSION]
     assert check.status is Status.FAIL
     assert check.evidence[0].http_status == 500
     assert check.fix is not None and "never 127.0.0.1" in check.fix.render(T_EN)
@@ -170,7 +163,7 @@ def test_a_bug_in_a_check_is_reported_as_such(
         raise KeyError("gitVersion")
 
     stubs[SERIES_DCGM] = broken
-    check = {c.id: c for c in runner.run_checks(make_probe(Clock()))}[SERIES_DCGM]
+    check = {c.id: c for c in runner.run_checks(make_probe(Clock(1000.0)))}[SERIES_DCGM]
     assert check.status is Status.FAIL and check.evidence[0].code == "internal"
     assert check.evidence[0].message == "KeyError: 'gitVersion'"
     assert "bug in the doctor" in (check.fix.render(T_EN) if check.fix else "")
@@ -188,7 +181,7 @@ def test_the_endpoint_verdict_is_revised_by_what_the_proxy_saw(
         return ok() if reached else fail(text("Unreachable"))
 
     stubs[PROXY_VERSION] = version
-    check = {c.id: c for c in runner.run_checks(make_probe(Clock()))}[CLUSTER_ENDPOINT]
+    check = {c.id: c for c in runner.run_checks(make_probe(Clock(1000.0)))}[CLUSTER_ENDPOINT]
     assert check.status is expected
     notes = [e.note.render(T_EN) for e in check.evidence if e.note]
     assert ("The cluster proxy reached the member through it." in notes) is reached
