@@ -16,7 +16,7 @@ CAUSE_TEXT: dict[str, str] = {
     "unreachable": N_("the site is unreachable"),
     "forbidden": N_("access is forbidden"),
     "no_endpoints": N_("the service has no ready endpoints"),
-    "query_error": N_("the site refused the request"),
+    "query_error": N_("the site could not answer this request"),
     "timeout": N_("the site did not answer in time"),
     "internal": N_("internal error"),
 }
@@ -55,6 +55,29 @@ def failure_alert(failure: Failure, what: str, t: Translator) -> html.Div:
         className="alert alert-danger py-2 mb-2 log-error",
         role="alert",
     )
+
+
+def log_failure_alert(record: PodLog, t: Translator) -> html.Div:
+    """A log that could not be read; a missing previous container is said as what it is.
+
+    The member answers 400 ("previous terminated container … not found") when the container
+    never restarted: not a refusal, just nothing to show.
+    """
+    failure = record.failure
+    assert failure is not None
+    if record.previous and failure.cause == "query_error":
+        return html.Div(
+            [
+                html.Strong(t("No log from before a restart")),
+                html.Div(
+                    t("This container has not restarted, so there is no previous container to read."),
+                    className="small",
+                ),
+            ],
+            className="alert alert-info py-2 mb-2 log-error",
+            role="status",
+        )
+    return failure_alert(failure, t("the log"), t)
 
 
 def options(values: list[str], current: str | None = None) -> list[dict[str, str]]:

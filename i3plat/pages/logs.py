@@ -32,6 +32,7 @@ from i3plat.components.log_view import (
     container_options,
     failure_alert,
     fetched_text,
+    log_failure_alert,
     log_notes,
     logs_search,
     options,
@@ -245,7 +246,7 @@ def load_log(view: dict[str, Any]) -> tuple[Any, Any, Any]:
     except InvalidName as exc:
         return [], str(exc), None
     if record.failure is not None:
-        return [], failure_alert(record.failure, t("the log"), t), None
+        return [], log_failure_alert(record, t), None
     cursor = advance(None, record.lines)
     notes = log_notes(record, t)
     if not record.lines:
@@ -287,7 +288,7 @@ def follow_log(_n: int | None, view: dict[str, Any], state: dict[str, Any] | Non
     except OnDemandRateLimited:
         return dash.no_update, t("Busy: retrying shortly")
     if record.failure is not None:
-        return dash.no_update, failure_alert(record.failure, t("the log"), t)
+        return dash.no_update, log_failure_alert(record, t)
     new_cursor = advance(cursor, record.lines)
     incoming = {
         "base": raw,

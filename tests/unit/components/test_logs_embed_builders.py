@@ -20,6 +20,7 @@ from i3plat.components.log_view import (
     cause_text,
     container_options,
     fetched_text,
+    log_failure_alert,
     log_notes,
     logs_search,
     options,
@@ -81,6 +82,18 @@ def test_notes_and_failures_are_named_in_both_languages() -> None:
     assert cause_text(forbidden, EN) == "access is forbidden"
     assert cause_text(forbidden, ZH) == "没有访问权限"
     assert render_lines([LogLine(None, "a"), LogLine(None, "b")], False, EN) == "a\nb\n"
+
+
+def test_a_missing_previous_container_is_not_called_a_refusal() -> None:
+    bad_request = Failure(
+        "query_error", "bad_request", "m", 'previous terminated container "c" not found', 400, 1.0
+    )
+    previous = PodLog("s", "adc", "p", "c", True, [], None, bad_request)
+    alert = str(log_failure_alert(previous, ZH))
+    assert "没有重启前的日志" in alert and "alert-info" in alert
+    current = PodLog("s", "adc", "p", "c", False, [], None, bad_request)
+    alert = str(log_failure_alert(current, EN))
+    assert "the site could not answer this request" in alert and "alert-danger" in alert
 
 
 MOMENT = 1_796_006_460.0  # 2026-11-30 02:41:00 UTC = 10:41 in Shanghai
