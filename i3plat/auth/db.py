@@ -151,9 +151,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA busy_timeout=15000")
-        if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
-            switch_to_wal(cursor)
+        use_wal(cursor)
         cursor.close()
+
+
+def use_wal(cursor: sqlite3.Cursor) -> None:
+    """WAL for this file unless it has it already (asking again would take a lock)."""
+    if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        switch_to_wal(cursor)
 
 
 def switch_to_wal(cursor: sqlite3.Cursor) -> None:
@@ -188,14 +193,16 @@ class AuthDatabase:
         add_missing_columns(self.engine, Base.metadata)
 
     def _create_tables(self) -> None:
-        """Workers start together: one may create a table between another's check and create."""
-        for attempt in range(3):
-            try:
-                Base.metadata.create_all(self.engine)
-                return
-            except OperationalError as exc:
-                if "already exists" not in str(exc) or attempt == 2:
-                    raise
+        """Check and create under SQLite's write lock, in one transaction.
+
+        Workers start together: without the lock one may create a table between another's
+        check and create, and the loser's worker fails to boot ("table … already exists").
+        `BEGIN IMMEDIATE` makes the others wait (busy timeout) and then find the tables.
+        """
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            Base.metadata.create_all(connection)
+            connection.commit()
 
     def close(self) -> None:
         self.engine.dispose()

@@ -15,6 +15,8 @@ from typing import ClassVar
 
 from limits.storage import Storage
 
+from i3plat.auth.db import use_wal
+
 SCHEME = "i3plat-sqlite"
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS limits (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL)"
@@ -41,7 +43,7 @@ class SQLiteStorage(Storage):
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=15, isolation_level=None)
-        connection.execute("PRAGMA journal_mode=WAL")
+        use_wal(connection.cursor())  # workers create the file together: see `switch_to_wal`
         return connection
 
     @property

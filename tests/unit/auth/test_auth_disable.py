@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
@@ -33,6 +32,7 @@ from i3plat.auth.users import LastAdmin, NoSuchUser, UserDisabled, UserStore
 from i3plat.cli import build_parser, main
 from i3plat.settings import Settings, SettingsError, load_settings
 from tests.support.clock import Clock
+from tests.support.together import run_together
 
 PASSWORD = "correct horse battery"
 DAY = 86_400.0
@@ -218,22 +218,19 @@ def test_a_column_another_worker_added_meanwhile_is_fine(
 
 def test_workers_opening_an_old_database_together_all_succeed(tmp_path: Path) -> None:
     path = old_database(tmp_path / DB_FILENAME)
-    start = threading.Barrier(4)
-    errors: list[BaseException] = []
+    assert run_together(lambda: AuthDatabase(path).close()) == [] and "disabled_at" in user_columns(path)
 
-    def open_it() -> None:
+
+def test_workers_creating_a_new_database_together_all_succeed(tmp_path: Path) -> None:
+    """A worker that lost the check-then-create race used to fail to boot (CI, once)."""
+    for attempt in range(25):
+        path = tmp_path / f"{attempt}" / DB_FILENAME
+        assert run_together(lambda p=path: AuthDatabase(p).close()) == [], f"attempt {attempt}"
+        engine = create_engine(f"sqlite:///{path}")
         try:
-            start.wait(timeout=10)
-            AuthDatabase(path).close()
-        except BaseException as exc:
-            errors.append(exc)
-
-    workers = [threading.Thread(target=open_it) for _ in range(4)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=30)
-    assert errors == [] and "disabled_at" in user_columns(path)
+            assert set(inspect(engine).get_table_names()) == set(Base.metadata.tables)
+        finally:
+            engine.dispose()
 
 
 def test_only_plain_nullable_columns_are_added_in_place(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
 from i3plat.auth.ratelimit import SQLiteStorage, sqlite_uri
+from tests.support.together import run_together
 
 HIT_ONCE = """
 import sys
@@ -49,3 +51,15 @@ def test_a_window_ends(tmp_path: Path) -> None:
     assert storage.incr("k", expiry=60) == 2
     storage.clear("k")
     assert storage.get("k") == 0
+
+
+def test_workers_creating_the_storage_together_all_succeed(tmp_path: Path) -> None:
+    """Workers start together on a new file; the ones losing the WAL switch used to fail."""
+    for attempt in range(25):
+        uri = sqlite_uri(tmp_path / f"{attempt}" / "rl.db")
+        assert run_together(lambda u=uri: storage_from_string(u)) == [], f"attempt {attempt}"
+        journal = sqlite3.connect(tmp_path / f"{attempt}" / "rl.db")
+        try:
+            assert journal.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        finally:
+            journal.close()
