@@ -66,12 +66,31 @@ class FleetStatus:
         return sum(1 for _, record in self.sites if site_is_ready(record))
 
 
+def nodes_not_ready(ready: float | None, total: float | None) -> int:
+    """How many nodes Karmada counts but not as Ready (0 when either count is unknown)."""
+    if ready is None or total is None:
+        return 0
+    return max(0, int(total) - int(ready))
+
+
+def nodes_reported_not_ready(panel: PanelRecord | None) -> frozenset[str]:
+    """Nodes whose newest `k8s.node.ready` value is 0 (kube-state-metrics: Ready is not true)."""
+    if panel is None:
+        return frozenset()
+    return frozenset(
+        series.labels["node"]
+        for series in panel.series
+        if series.labels.get("node") and series.values and series.values[-1] == 0
+    )
+
+
 def problem_rank(record: SiteRecord | None) -> int:
     if record is None:
         return 1
     if is_unreachable(record) or record.ready_state == "False":
         return 0
-    return 1 if record.ready_state != "True" or record.failure is not None else 2
+    degraded = nodes_not_ready(record.nodes_ready, record.nodes_total) > 0
+    return 1 if record.ready_state != "True" or record.failure is not None or degraded else 2
 
 
 def read_fleet(store: SnapshotStore) -> FleetStatus:

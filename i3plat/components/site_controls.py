@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -177,13 +177,24 @@ def refresh_label(seconds: int, t: Translator) -> str:
     return t("{n} s", n=seconds)
 
 
-def node_options(nodes: Sequence[str], current: str | None, t: Translator) -> list[dict[str, str]]:
+def node_options(
+    nodes: Sequence[str], current: str | None, t: Translator, not_ready: Collection[str] = ()
+) -> list[dict[str, str]]:
+    """A node that is not Ready says so in the list, so engineers find it without opening each."""
     names = sorted(set(nodes) | ({current} if current else set()))
-    return [{"label": t("All nodes"), "value": ALL_NODES}] + [{"label": n, "value": n} for n in names]
+
+    def label(name: str) -> str:
+        return f"{name} ({t('Not ready')})" if name in not_ready else name
+
+    return [{"label": t("All nodes"), "value": ALL_NODES}] + [{"label": label(n), "value": n} for n in names]
 
 
 def site_controls(
-    view: SiteView, sites: Sequence[tuple[str, str]], nodes: Sequence[str], t: Translator
+    view: SiteView,
+    sites: Sequence[tuple[str, str]],
+    nodes: Sequence[str],
+    t: Translator,
+    not_ready: Collection[str] = (),
 ) -> html.Div:
     """Switcher, node filter, range (with a custom absolute range) and refresh interval."""
 
@@ -195,7 +206,7 @@ def site_controls(
         value=view.site, clearable=False, searchable=True,
     )  # fmt: skip
     node_filter = dcc.Dropdown(
-        id="site-node", options=node_options(nodes, view.node, t), value=view.node or ALL_NODES,
+        id="site-node", options=node_options(nodes, view.node, t, not_ready), value=view.node or ALL_NODES,
         clearable=False, searchable=True,
     )  # fmt: skip
     ranges = dbc.RadioItems(

@@ -7,7 +7,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
-from i3plat.collector.freshness import FleetStatus, is_unreachable
+from i3plat.collector.freshness import FleetStatus, is_unreachable, nodes_not_ready
 from i3plat.collector.records import SiteRecord
 from i3plat.i18n import N_, Translator
 
@@ -54,6 +54,10 @@ def since_text(record: SiteRecord | None, t: Translator, now: float) -> str:
     )
 
 
+NODES_DOWN_CLASS = "site-nodes-down text-warning-emphasis fw-bold"
+"""Karmada counts nodes that are not Ready: the count stands out like a warning."""
+
+
 def site_row(name: str, record: SiteRecord | None, t: Translator, now: float) -> html.Tr:
     state = display_state(record)
     nodes = gpus = "–"
@@ -69,7 +73,12 @@ def site_row(name: str, record: SiteRecord | None, t: Translator, now: float) ->
             html.Td(ready_badge(state, t), className="site-ready"),
             html.Td(mode),
             html.Td(version),
-            html.Td(nodes),
+            html.Td(
+                nodes,
+                className=NODES_DOWN_CLASS
+                if record and nodes_not_ready(record.nodes_ready, record.nodes_total)
+                else "",
+            ),
             html.Td(gpus),
             html.Td(
                 [

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from dash import dcc, html
 
-from i3plat.collector.freshness import is_unreachable, panel_is_stale, site_is_ready
+from i3plat.collector.freshness import is_unreachable, nodes_not_ready, panel_is_stale, site_is_ready
 from i3plat.collector.records import PanelRecord, SiteRecord
 from i3plat.components.sparkline import SPARK_CONFIG, empty_trends
 from i3plat.i18n import N_, Translator
@@ -73,6 +73,11 @@ class SiteView:
     @property
     def fresh(self) -> bool:
         return self.state != "unreachable" and not self.stale and self.data_at is not None
+
+    @property
+    def nodes_down(self) -> int:
+        """Nodes not Ready on a site that answers (an unreachable site's counts are old)."""
+        return 0 if self.state == "unreachable" else nodes_not_ready(self.nodes_ready, self.nodes_total)
 
 
 def last_value(record: PanelRecord | None) -> float | None:
@@ -169,7 +174,7 @@ def tile_texts(view: SiteView, t: Translator) -> dict[str, str]:
         reason = t(label) if label else reason
         reason = " · ".join(part for part in (since_text(view, t), reason) if part)
     elif view.state == "ready":
-        reason = ""
+        reason = t("Nodes not ready: {n}", n=view.nodes_down) if view.nodes_down else ""
     texts = {
         "state": t(STATE_LABELS[view.state]),
         "reason": reason,
@@ -196,6 +201,8 @@ def value_class(view: SiteView, key: str) -> str:
     ratio = view.util.get(key) if key in UTIL_METRICS else None
     if ratio is not None:
         classes.append("level-high" if ratio >= 0.9 else "level-warn" if ratio >= 0.75 else "level-ok")
+    if key == "nodes" and view.nodes_down:
+        classes.append("level-high" if view.nodes_down >= (view.nodes_total or 0) else "level-warn")
     return " ".join(classes)
 
 
@@ -203,6 +210,8 @@ def tile_class(view: SiteView) -> str:
     classes = ["site-tile", f"state-{view.state}"]
     if not view.fresh:
         classes.append("is-stale")
+    if view.nodes_down:
+        classes.append("has-nodes-down")
     return " ".join(classes)
 
 

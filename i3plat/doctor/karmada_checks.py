@@ -119,12 +119,31 @@ def check_ready(probe: Probe) -> Outcome:
         detail=condition.message or "—",
     )
     if condition.status == "True":
-        return ok(seen_)
+        return nodes_not_ready_warning(probe, seen_) or ok(seen_)
     msgid = READY_FIXES.get(
         condition.reason or "",
         N_("Read the condition's reason and message above; the Karmada controller logs say more."),
     )
     return fail(text(msgid, site=probe.site), seen_)
+
+
+def nodes_not_ready_warning(probe: Probe, seen_: Evidence) -> Outcome | None:
+    """Karmada's Ready says the API server answers; nodes that are not Ready still stop work."""
+    summary = probe.cluster.node_summary if probe.cluster is not None else None
+    if summary is None or summary.ready >= summary.total:
+        return None
+    counted = note(
+        N_("Karmada counts {ready} of {total} nodes Ready."), ready=summary.ready, total=summary.total
+    )
+    fix = text(
+        N_(
+            "Nodes not Ready: {n}. Work scheduled there stops. On the site, `kubectl get nodes` "
+            "names them and `kubectl describe node NAME` says why (kubelet, disk or memory "
+            "pressure, network)."
+        ),
+        n=summary.total - summary.ready,
+    )
+    return warn(fix, seen_, counted)
 
 
 def check_endpoint(probe: Probe) -> Outcome:

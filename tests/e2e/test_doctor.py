@@ -45,9 +45,9 @@ def sim_control(federation_dir: Path) -> httpx.Client:
 
 def test_doctor_from_the_site_page_all_green(page: Page, demo: tuple[str, Path]) -> None:
     url, _ = demo
-    page.goto(url + "sites/fab-chengdu")
+    page.goto(url + "sites/fab-shenzhen")
     page.locator("#site-doctor-link").click()
-    expect(page).to_have_url(re.compile(r"/sites/fab-chengdu/doctor$"))
+    expect(page).to_have_url(re.compile(r"/sites/fab-shenzhen/doctor$"))
     checks = page.locator("#doctor-checklist > li")
     expect(checks).to_have_count(12, timeout=30_000)
     expect(checks.first).to_have_attribute("data-status", "pending")
@@ -57,6 +57,17 @@ def test_doctor_from_the_site_page_all_green(page: Page, demo: tuple[str, Path])
     expect(page.locator("#doctor-summary-line")).to_contain_text("所有检查项均已通过")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "doctor-green.png"), full_page=True)
+
+
+def test_doctor_warns_about_nodes_that_are_not_ready(page: Page, demo: tuple[str, Path]) -> None:
+    """fab-chengdu is Ready in Karmada with one of its three nodes not Ready."""
+    url, _ = demo
+    page.goto(url + "sites/fab-chengdu/doctor?run=1&lang=en")
+    ready = page.locator("#doctor-check-cluster-ready")
+    expect(ready).to_have_attribute("data-status", "warn", timeout=30_000)
+    expect(ready).to_contain_text("Karmada counts 2 of 3 nodes Ready.")
+    expect(ready.locator(".doctor-fix")).to_contain_text("Nodes not Ready: 1.")
+    expect(page.locator("#doctor-summary-line")).to_have_attribute("data-status", "warn")
 
 
 def test_doctor_explains_an_impersonation_failure(page: Page, demo: tuple[str, Path]) -> None:

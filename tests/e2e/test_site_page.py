@@ -17,6 +17,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Response, expect
 
+from i3plat.federation_sim import demo_sites
 from tests.support.procs import running_demo
 
 expect.set_options(timeout=30_000)  # a loaded 2-core CI box redraws 13 plotly panels slowly
@@ -283,3 +284,21 @@ def test_refresh_deltas_keep_the_figure_equal_to_a_fresh_one(page: Page, demo: D
         page.remove_listener("response", count)
     assert len(expected) == 3 and all(len(t["x"]) > 200 for t in expected)  # 3 nodes, the whole hour
     assert "delta" in sent and "full" not in sent[sent.index("delta") :], sent
+
+
+def test_a_node_that_is_not_ready_stands_out(page: Page, demo: Demo) -> None:
+    """Karmada counts it and kube-state-metrics reports it: the summary warns, the list names it."""
+    spec = next(spec for spec in demo_sites() if spec.nodes_not_ready)
+    down = [node.name for node in spec.node_infos() if not node.ready]
+    page.goto(f"{demo.url}/sites/{spec.name}")
+    ready = spec.nodes - spec.nodes_not_ready
+    expect(page.locator("#site-summary .site-nodes-down")).to_have_text(f"{ready}/{spec.nodes} 个节点就绪")
+    page.locator("#site-node").click()
+    for name in down:
+        expect(page.get_by_role("option", name=f"{name} (未就绪)", exact=True)).to_be_visible()
+    up = next(node.name for node in spec.node_infos() if node.ready)
+    expect(page.get_by_role("option", name=up, exact=True)).to_be_visible()
+    page.goto(f"{demo.url}/?lang=en")
+    reason = page.locator(f'a.site-tile[title="{spec.name}"] .tv-reason')
+    expect(reason).to_have_text(f"Nodes not ready: {spec.nodes_not_ready}", timeout=60_000)
+    expect(page.locator(f'a.site-tile[title="{spec.name}"]')).to_have_class(re.compile("has-nodes-down"))

@@ -17,7 +17,9 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from i3plat.collector.freshness import read_fleet
+from i3plat.collector.freshness import is_unreachable, nodes_not_ready, nodes_reported_not_ready, read_fleet
+from i3plat.collector.standard import NOW_WINDOW
+from i3plat.collector.store import SnapshotStore
 from i3plat.components.figures import Theme
 from i3plat.components.panels import (
     PANELS,
@@ -30,6 +32,7 @@ from i3plat.components.site_controls import (
     SiteView,
     for_site,
     format_local_time,
+    node_options,
     parse_local_time,
     parse_refresh,
     parse_view,
@@ -37,7 +40,7 @@ from i3plat.components.site_controls import (
     site_links,
     view_search,
 )
-from i3plat.components.site_list import display_state, ready_badge
+from i3plat.components.site_list import NODES_DOWN_CLASS, display_state, ready_badge
 from i3plat.karmada_client import InvalidName, validate_name
 from i3plat.pages.site._panels import delta_id
 from i3plat.pages.site._routing import owner_of
@@ -97,8 +100,7 @@ def layout(site: str | None = None, **query: Any) -> Any:
         return not_found(site, t("There is no site named “{site}” in the federation.", site=site))
     view = parse_view(site, query, default_refresh=int(services.settings.poll_interval))
     theme = theme_of(view, query)
-    record = services.store.site(site)
-    nodes = record.node_names if record else []
+    nodes, down = node_state(services.store, site)
     sites = [
         (name, name if display_state(rec) != "Unreachable" else f"{name} ({t('Unreachable')})")
         for name, rec in fleet.sites
@@ -136,7 +138,13 @@ def layout(site: str | None = None, **query: Any) -> Any:
                 disabled=view.refresh == 0 or view.custom,
             ),
             header,
-            site_controls(view, sites, nodes, t),
+            site_controls(
+                view,
+                sites,
+                nodes,
+                t,
+                down,
+            ),
             dbc.Row(cards, className="g-3 site-panels"),
             html.Div([dcc.Store(id=delta_id(spec.key)) for spec in PANELS], hidden=True),
         ],
@@ -250,6 +258,30 @@ def switch_site(site: str | None, current: dict[str, Any]) -> tuple[str, str]:
     return dash.get_relative_path(f"/sites/{site}"), view_search(target)
 
 
+def node_state(store: SnapshotStore, site: str) -> tuple[list[str], frozenset[str]]:
+    """The site's nodes (from the last poll) and those kube-state-metrics reports not Ready."""
+    record = store.site(site)
+    names = record.node_names if record else []
+    return names, nodes_reported_not_ready(store.panel(site, "k8s.node.ready", NOW_WINDOW))
+
+
+@dash.callback(
+    Output("site-node", "options"),
+    Input("site-tick", "n_intervals"),
+    State("site-view", "data"),
+    State("site-node", "options"),
+    prevent_initial_call=True,
+)
+def refresh_node_options(_n: int | None, current: dict[str, Any], shown: list[dict[str, str]] | None) -> Any:
+    """Nodes a later poll found (a page opened before the first one) and who is Ready now."""
+    view = SiteView.from_store(current)
+    nodes, down = node_state(current_services().store, view.site)
+    options = node_options(nodes, view.node, request_translator(), down)
+    if options == shown:
+        raise PreventUpdate
+    return options
+
+
 @dash.callback(
     Output("site-summary", "children"),
     Input("site-view", "data"),
@@ -261,10 +293,12 @@ def site_summary(current: dict[str, Any], _n: int | None) -> Any:
     record = current_services().store.site(view.site)
     parts: list[Any] = [ready_badge(display_state(record), t)]
     if record is not None and record.nodes_total is not None:
-        parts.append(
-            html.Span(
-                t("{ready} of {total} nodes ready", ready=record.nodes_ready or 0, total=record.nodes_total),
-                className="ms-2",
-            )
+        counts = {"ready": record.nodes_ready or 0, "total": record.nodes_total}
+        text = (  # Karmada's last count from before the site went away, or its current one
+            t("{ready} of {total} nodes ready (last known)", **counts)
+            if is_unreachable(record)
+            else t("{ready} of {total} nodes ready", **counts)
         )
+        down = nodes_not_ready(record.nodes_ready, record.nodes_total)
+        parts.append(html.Span(text, className="ms-2 " + (NODES_DOWN_CLASS if down else "site-nodes")))
     return parts

@@ -29,13 +29,14 @@ def test_summaries_from_the_reference_cluster_list() -> None:
 
 def test_read_fleet_puts_problems_first(tmp_path: Path) -> None:
     store = SnapshotStore(tmp_path)
-    store.put_site(site_record("fab-a"))
+    store.put_site(site_record("fab-a", nodes_ready=4))
     store.put_site(site_record("fab-b", failure=failure("unreachable")))
     store.put_site(site_record("fab-c", ready_state="Unknown"))
-    store.put_fleet(FleetRecord(["fab-a", "fab-b", "fab-c", "fab-new"], time.time()))
+    store.put_site(site_record("fab-d", nodes_ready=3))  # Ready, but one node is not
+    store.put_fleet(FleetRecord(["fab-a", "fab-b", "fab-c", "fab-d", "fab-new"], time.time()))
     fleet = read_fleet(store)
-    assert [name for name, _ in fleet.sites] == ["fab-b", "fab-c", "fab-new", "fab-a"]
-    assert fleet.ready_count == 1
+    assert [name for name, _ in fleet.sites] == ["fab-b", "fab-c", "fab-d", "fab-new", "fab-a"]
+    assert fleet.ready_count == 2
 
 
 def test_ready_and_stale_rules() -> None:

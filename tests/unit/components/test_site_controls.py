@@ -80,3 +80,10 @@ def test_site_links_lead_to_the_doctor_and_the_logs() -> None:
     assert links["site-logs-link"] == ("日志", "/portal/sites/fab-a/logs")
     english = site_links("fab-a", Translator("en"))
     assert [(link.children, link.href) for link in english.children][1] == ("Logs", "/sites/fab-a/logs")
+
+
+def test_nodes_not_ready_say_so_in_the_node_list() -> None:
+    en, zh = Translator("en"), Translator("zh_CN")
+    labels = {o["value"]: o["label"] for o in node_options(["n1", "n2"], None, en, {"n2"})}
+    assert labels == {"*": "All nodes", "n1": "n1", "n2": "n2 (Not ready)"}
+    assert node_options(["n2"], None, zh, {"n2"})[1] == {"label": "n2 (未就绪)", "value": "n2"}

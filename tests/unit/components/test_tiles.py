@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from dash import Patch
 
+from i3plat.collector.freshness import nodes_not_ready, nodes_reported_not_ready, problem_rank
 from i3plat.collector.records import Failure, PanelRecord, SeriesRecord, SiteRecord
 from i3plat.components.shell import chromeless_url, is_chromeless
 from i3plat.components.sparkline import MAX_POINTS, TrendCursor, trend_patch, trends_figure
@@ -84,6 +86,39 @@ def test_an_unreachable_site_keeps_its_last_values_marked_stale() -> None:
     assert "is-stale" in value_class(view, "cpu") and "state-unreachable" in tile_class(view)
     assert "is-stale" in value_class(view, "nodes") and "is-stale" in value_class(view, "gpus")
     assert view.data_at == NOW - 120
+
+
+def test_a_ready_site_with_a_node_down_warns_and_sorts_with_the_problems() -> None:
+    degraded = replace(record("fab-c"), nodes_ready=3)
+    view = site_view("fab-c", degraded, panels("fab-c", VALUES, NOW - 5), now=NOW, poll_interval=15)
+    assert view.nodes_down == 1 and view.state == "ready"
+    assert tile_texts(view, EN)["reason"] == "Nodes not ready: 1"
+    assert tile_texts(view, ZH)["reason"] == "未就绪节点：1"
+    assert "level-warn" in value_class(view, "nodes") and "has-nodes-down" in tile_class(view)
+    assert problem_rank(degraded) < problem_rank(record("fab-a"))
+    all_down = site_view("fab-c", replace(degraded, nodes_ready=0), {}, now=NOW, poll_interval=15)
+    assert "level-high" in value_class(all_down, "nodes")
+    healthy = site_view("fab-a", record("fab-a"), {}, now=NOW, poll_interval=15)
+    assert healthy.nodes_down == 0 and "level" not in value_class(healthy, "nodes")
+
+
+def test_an_unreachable_site_does_not_claim_nodes_down_from_old_counts() -> None:
+    gone = replace(record("fab-b", unreachable=True), nodes_ready=2)
+    view = site_view("fab-b", gone, {}, now=NOW, poll_interval=15)
+    assert view.nodes_down == 0 and "has-nodes-down" not in tile_class(view)
+    assert "Nodes not ready" not in tile_texts(view, EN)["reason"]
+
+
+def test_node_counts_and_node_readiness() -> None:
+    assert nodes_not_ready(3, 4) == 1 and nodes_not_ready(4, 4) == 0
+    assert nodes_not_ready(None, 4) == 0 and nodes_not_ready(5, 4) == 0  # a racy count is no alarm
+    ready = PanelRecord("s", "k8s.node.ready", "now", None, [
+        SeriesRecord({"node": "n1"}, [NOW - 30, NOW], [1.0, 1.0]),
+        SeriesRecord({"node": "n2"}, [NOW - 30, NOW], [1.0, 0.0]),
+        SeriesRecord({"node": "n3"}, [NOW - 30, NOW], [0.0, 1.0]),
+        SeriesRecord({"node": "n4"}, [], []),
+    ], NOW)  # fmt: skip
+    assert nodes_reported_not_ready(ready) == {"n2"} and nodes_reported_not_ready(None) == frozenset()
 
 
 def test_a_site_never_polled_shows_dashes() -> None:

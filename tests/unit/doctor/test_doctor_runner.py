@@ -5,13 +5,16 @@ Check functions are replaced by stubs, so these tests exercise only the runner's
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, cast
 
 import httpx
 import pytest
 
 from i3plat.doctor import runner
+from i3plat.doctor.karmada_checks import check_ready
 from i3plat.doctor.model import (
     CHECK_IDS,
     CLUSTER_ENDPOINT,
@@ -32,7 +35,7 @@ from i3plat.doctor.model import (
 )
 from i3plat.doctor.probe import Identity, Probe, parse_identity
 from i3plat.i18n import Translator
-from i3plat.karmada_client import KarmadaClient, error_from_response, parse_service_ref
+from i3plat.karmada_client import KarmadaClient, error_from_response, parse_cluster, parse_service_ref
 from tests.support.clock import Clock
 
 T_EN = Translator("en")
@@ -225,3 +228,19 @@ def test_identity_subjects_for_a_service_account_skip_the_groups_karmada_does_no
 @pytest.mark.parametrize("body", [None, {}, {"status": {}}, {"status": {"userInfo": {"groups": []}}}, [1]])
 def test_identity_parsing_tolerates_other_shapes(body: Any) -> None:
     assert parse_identity(body) is None
+
+
+def test_a_ready_cluster_with_nodes_not_ready_is_a_warning_not_a_pass() -> None:
+    fixture = Path(__file__).resolve().parents[2] / "fixtures" / "karmada" / "cluster_list.json"
+    item = next(i for i in json.loads(fixture.read_text())["items"] if i["metadata"]["name"] == "site-a")
+    probe = make_probe(Clock(1000.0))
+    probe.cluster = parse_cluster(item)
+    assert check_ready(probe).status is Status.OK
+    item["status"]["nodeSummary"] = {"totalNum": 3, "readyNum": 1}
+    probe.cluster = parse_cluster(item)
+    outcome = check_ready(probe)
+    assert outcome.status is Status.WARN and outcome.fix is not None
+    assert outcome.fix.render(T_EN).startswith("Nodes not Ready: 2.")
+    assert [e.note.render(T_EN) for e in outcome.evidence if e.note][
+        -1
+    ] == "Karmada counts 1 of 3 nodes Ready."
