@@ -1,4 +1,5 @@
-"""Pure builders for the token admin page: the link a TV or portal uses, and the token table."""
+"""Pure builders for the token admin page: the form, the link a TV or portal uses, and the
+token table."""
 
 from __future__ import annotations
 
@@ -11,12 +12,96 @@ from dash import html
 
 from i3plat.auth.principal import TokenScope
 from i3plat.auth.tokens import TokenInfo
+from i3plat.components.auth_widgets import form_field
 from i3plat.i18n import N_, Translator
 
 LIFETIMES = {"1d": 86_400, "30d": 30 * 86_400, "90d": 90 * 86_400, "365d": 365 * 86_400}
 LIFETIME_LABELS = {"1d": N_("1 day"), "30d": N_("30 days"), "90d": N_("90 days"), "365d": N_("1 year")}
 MAX_RANGES = {"1h": 3600, "6h": 21_600, "24h": 86_400, "7d": 604_800}
 STATE_LABELS = {"active": N_("Active"), "expired": N_("Expired"), "revoked": N_("Revoked")}
+ANY = "*"
+"""The "any site" / "any range" choice: a real option (a select's placeholder, value "", can
+not be chosen again), and never a site name (DNS-1123) or a range key."""
+
+
+def chosen(value: str | None) -> str | None:
+    return None if not value or value == ANY else value
+
+
+def scope_from_form(
+    kind: str | None, metric: str | None, site: str | None, max_range: str | None
+) -> TokenScope:
+    """Kiosk tokens ignore the embed-only fields, whatever the form still holds."""
+    if kind != "embed":
+        return TokenScope("kiosk")
+    picked_range = chosen(max_range)
+    return TokenScope(
+        "embed", chosen(metric), chosen(site), None, MAX_RANGES.get(picked_range) if picked_range else None
+    )
+
+
+def form_problem(scope: TokenScope, t: Translator) -> str | None:
+    """The one mistake the form allows, named in the reader's language (the token service
+    checks everything again, in English, for the CLI and the log)."""
+    if scope.kind == "embed" and not scope.metric:
+        return t("Metric: choose the metric the embedded panel shows.")
+    return None
+
+
+def token_form(t: Translator, metrics: list[dict[str, str]], sites: list[str]) -> html.Div:
+    """Native selects with visible labels: what a screen reader names and a keyboard reaches."""
+    any_site = [{"label": t("Any site"), "value": ANY}]
+    any_range = [{"label": t("Any"), "value": ANY}]
+    ranges = [{"label": t.timedelta(seconds), "value": key} for key, seconds in MAX_RANGES.items()]
+    fields = [
+        form_field(
+            t("Kind"),
+            dbc.Select(
+                id="token-kind",
+                options=[
+                    {"label": t("Kiosk (big screen)"), "value": "kiosk"},
+                    {"label": t("Embed (one panel)"), "value": "embed"},
+                ],
+                value="kiosk",
+            ),
+            md=2,
+        ),
+        form_field(
+            t("Metric"),
+            dbc.Select(id="token-metric", options=metrics, placeholder=t("Choose a metric")),
+            md=3,
+        ),
+        form_field(
+            t("Site"),
+            dbc.Select(
+                id="token-site",
+                options=any_site + [{"label": site, "value": site} for site in sites],
+                value=ANY,
+            ),
+            md=2,
+        ),
+        form_field(
+            t("Longest range"), dbc.Select(id="token-range", options=any_range + ranges, value=ANY), md=2
+        ),
+        form_field(
+            t("Valid for"),
+            dbc.Select(
+                id="token-lifetime",
+                options=[{"label": t(label), "value": key} for key, label in LIFETIME_LABELS.items()],
+                value="365d",
+            ),
+            md=1,
+        ),
+        form_field(t("Where is it used?"), dbc.Input(id="token-note", maxLength=200), md=2),
+    ]
+    return html.Div(
+        [
+            dbc.Row(fields, className="g-2"),
+            dbc.FormText(t("Metric, site and longest range apply to embed tokens only.")),
+        ],
+        className="admin-form mb-3",
+        id="token-form",
+    )
 
 
 def token_link(base_url: str, scope: TokenScope, token: str) -> str:

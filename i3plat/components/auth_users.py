@@ -26,6 +26,7 @@ from i3plat.auth.users import (
     UserInfo,
     check_user_name,
 )
+from i3plat.components.auth_widgets import form_field
 from i3plat.i18n import N_, Translator
 
 FormField = Literal["name", "role", "password", "repeat"]
@@ -232,12 +233,12 @@ def user_table(infos: Sequence[UserInfo], t: Translator, me: str) -> Any:
     )
 
 
-def password_input(component_id: str, placeholder: str) -> dbc.Input:
-    """Browsers must not fill in the admin's own saved password here."""
+def password_input(component_id: str) -> dbc.Input:
+    """Browsers must not fill in the admin's own saved password here (its label is a
+    `form_field`'s, never a placeholder)."""
     return dbc.Input(
         id=component_id,
         type="password",
-        placeholder=placeholder,
         autocomplete="new-password",
         maxLength=MAX_PASSWORD_LENGTH,
     )
@@ -249,17 +250,11 @@ def _password_section(t: Translator) -> html.Div:
             html.H6(t("Set a new password"), className="mt-3"),
             dbc.Row(
                 [
-                    dbc.Col(
-                        password_input("user-reset-password", t("New password")),
-                        md=4,
-                    ),
-                    dbc.Col(
-                        password_input("user-reset-repeat", t("Repeat password")),
-                        md=4,
-                    ),
+                    form_field(t("New password"), password_input("user-reset-password"), md=4),
+                    form_field(t("Repeat password"), password_input("user-reset-repeat"), md=4),
                     dbc.Col(dbc.Button(t("Set password"), id="user-password-save", color="primary"), md=4),
                 ],
-                className="g-2",
+                className="admin-form g-2 align-items-end",
             ),
             html.Small(
                 t(
@@ -280,12 +275,14 @@ def user_editor(info: UserInfo | None, t: Translator) -> Any:
         html.H5(t("Manage {name}", name=info.name), id="user-editor-title"),
         dbc.Row(
             [
-                dbc.Col(
-                    dbc.Select(id="user-edit-role", options=role_options(t), value=role_name(info.role)), md=4
+                form_field(
+                    t("Role"),
+                    dbc.Select(id="user-edit-role", options=role_options(t), value=role_name(info.role)),
+                    md=4,
                 ),
                 dbc.Col(dbc.Button(t("Change role"), id="user-role-save", color="primary"), md=4),
             ],
-            className="g-2",
+            className="admin-form g-2 align-items-end",
         ),
     ]
     note = SOURCE_NOTES.get(info.source)

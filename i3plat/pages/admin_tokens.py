@@ -13,10 +13,17 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
-from i3plat.auth.principal import TokenScope
 from i3plat.auth.tokens import TokenScopeError
 from i3plat.auth.web import audit_action, auth_context, current_principal
-from i3plat.components.auth_tokens import LIFETIME_LABELS, LIFETIMES, MAX_RANGES, token_link, token_table
+from i3plat.components.auth_tokens import (
+    LIFETIMES,
+    form_problem,
+    scope_from_form,
+    token_form,
+    token_link,
+    token_table,
+)
+from i3plat.components.auth_widgets import sign_in_mode_note
 from i3plat.webctx import current_services, request_translator
 
 dash.register_page(__name__, path="/admin/tokens", name="Tokens", title="I3Plat", order=80)
@@ -28,39 +35,6 @@ def layout(**_query: Any) -> Any:
     fleet = services.store.fleet()
     sites = list(fleet.sites) if fleet is not None else []
     metrics = [{"label": f"{m.title(t.locale)} ({m.id})", "value": m.id} for m in services.catalog]
-    form = dbc.Row(
-        [
-            dbc.Col(
-                dbc.Select(
-                    id="token-kind",
-                    options=[
-                        {"label": t("Kiosk (big screen)"), "value": "kiosk"},
-                        {"label": t("Embed (one panel)"), "value": "embed"},
-                    ],
-                    value="kiosk",
-                ),
-                md=2,
-            ),
-            dbc.Col(dcc.Dropdown(id="token-metric", options=metrics, placeholder=t("Metric")), md=3),
-            dbc.Col(dcc.Dropdown(id="token-site", options=sites, placeholder=t("Site (any)")), md=2),
-            dbc.Col(
-                dcc.Dropdown(
-                    id="token-range", options=list(MAX_RANGES), placeholder=t("Longest range (any)")
-                ),
-                md=2,
-            ),
-            dbc.Col(
-                dbc.Select(
-                    id="token-lifetime",
-                    options=[{"label": t(label), "value": key} for key, label in LIFETIME_LABELS.items()],
-                    value="365d",
-                ),
-                md=1,
-            ),
-            dbc.Col(dbc.Input(id="token-note", placeholder=t("Where is it used?"), maxLength=200), md=2),
-        ],
-        className="g-2 mb-2",
-    )
     return html.Div(
         [
             html.H2(t("Access tokens"), id="tokens-title", className="mb-3"),
@@ -70,7 +44,8 @@ def layout(**_query: Any) -> Any:
                     "Revoke a link to end it at once."
                 )
             ),
-            form,
+            sign_in_mode_note(t, auth_context().settings, "tokens"),
+            token_form(t, metrics, sites),
             dbc.Button(t("Create token"), id="token-create", color="primary", className="mb-3"),
             html.Div(id="token-created"),
             html.Div(id="token-list"),
@@ -98,14 +73,10 @@ def create_token(
     lifetime: str | None, note: str | None, changed: int | None,
 ) -> tuple[Any, Any]:  # fmt: skip
     t = request_translator()
-    embed = kind == "embed"
-    scope = TokenScope(
-        "embed" if embed else "kiosk",
-        metric if embed else None,
-        (site or None) if embed else None,
-        None,
-        MAX_RANGES.get(max_range or "") if embed else None,
-    )
+    scope = scope_from_form(kind, metric, site, max_range)
+    problem = form_problem(scope, t)
+    if problem is not None:
+        return dbc.Alert(problem, color="warning", id="token-error"), dash.no_update
     try:
         token, info = auth_context().tokens.issue(
             scope, LIFETIMES.get(lifetime or "", LIFETIMES["365d"]), current_principal().name, note or ""

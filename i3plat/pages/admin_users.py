@@ -34,6 +34,7 @@ from i3plat.components.auth_users import (
     user_editor,
     user_table,
 )
+from i3plat.components.auth_widgets import form_field, sign_in_mode_note
 from i3plat.webctx import request_translator
 
 dash.register_page(__name__, path="/admin/users", name="Users", title="I3Plat", order=81)
@@ -45,13 +46,15 @@ def layout(**_query: Any) -> Any:
     t = request_translator()
     form = dbc.Row(
         [
-            dbc.Col(dbc.Input(id="user-new-name", placeholder=t("User name"), maxLength=128), md=3),
-            dbc.Col(dbc.Select(id="user-new-role", options=role_options(t), value="viewer"), md=2),
-            dbc.Col(password_input("user-new-password", t("Initial password")), md=3),
-            dbc.Col(password_input("user-new-repeat", t("Repeat password")), md=2),
+            form_field(t("User name"), dbc.Input(id="user-new-name", maxLength=128), md=3),
+            form_field(
+                t("Role"), dbc.Select(id="user-new-role", options=role_options(t), value="viewer"), md=2
+            ),
+            form_field(t("Initial password"), password_input("user-new-password"), md=3),
+            form_field(t("Repeat password"), password_input("user-new-repeat"), md=2),
             dbc.Col(dbc.Button(t("Create user"), id="user-create", color="primary"), md=2),
         ],
-        className="g-2 mb-3",
+        className="admin-form g-2 mb-3 align-items-end",
     )
     confirm = dbc.Modal(
         [
@@ -71,6 +74,7 @@ def layout(**_query: Any) -> Any:
         [
             html.H2(t("Users"), id="users-title", className="mb-3"),
             html.P(t("Who may sign in to this console, and with which role.")),
+            sign_in_mode_note(t, auth_context().settings, "users"),
             form,
             html.Div(id="user-result"),
             html.Div(id="user-edit"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import dash_bootstrap_components as dbc
 import pytest
 
 from i3plat.auth.passwords import MIN_PASSWORD_LENGTH
@@ -242,3 +243,16 @@ def test_state_messages_in_both_languages() -> None:
     assert "已停用 bob" in state_result_text(off, ZH, changed=True)
     assert self_disable_text("ada", EN).startswith("You (ada) cannot disable your own account")
     assert "不能停用自己的账号" in self_disable_text("ada", ZH)
+
+
+def test_every_editor_control_has_a_visible_label_and_no_placeholder() -> None:
+    editor = user_editor(user("ada", Role.OPERATOR), ZH)
+    controls = {c.id: c for c in walk(editor) if isinstance(c, dbc.Input | dbc.Select)}
+    labels = {c.html_for: c.children for c in walk(editor) if isinstance(c, dbc.Label)}
+    assert set(controls) == {"user-edit-role", "user-reset-password", "user-reset-repeat"}
+    assert labels == {
+        "user-edit-role": "角色",
+        "user-reset-password": "新密码",
+        "user-reset-repeat": "确认密码",
+    }
+    assert all(getattr(c, "placeholder", None) is None for c in controls.values())
