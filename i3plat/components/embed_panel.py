@@ -14,6 +14,14 @@ from typing import Any, Literal
 from dash import html
 
 from i3plat.collector.records import PanelRecord, SeriesRecord
+from i3plat.components.figure_style import (
+    TraceLegend,
+    gpu_trace_name,
+    legend_entries,
+    legend_props,
+    plan_legend,
+    split_gpu_name,
+)
 from i3plat.components.log_view import cause_text
 from i3plat.i18n import Translator
 
@@ -23,6 +31,9 @@ THEMES: tuple[Theme, ...] = ("light", "dark", "transparent")
 _COLORS = ("#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#06b6d4", "#ec4899", "#84cc16")
 _TEXT = {"light": "#212529", "dark": "#dee2e6", "transparent": "#6c757d"}
 _GRID = {"light": "rgba(0,0,0,.08)", "dark": "rgba(255,255,255,.12)", "transparent": "rgba(128,128,128,.25)"}
+LEGEND = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "font": {"size": 11},
+          "traceorder": "normal", "groupclick": "togglegroup"}  # fmt: skip
+"""Below the plot at the frame's bottom, however tall the portal makes the frame."""
 _PAPER = {"light": "#ffffff", "dark": "#1b1e23", "transparent": "rgba(0,0,0,0)"}
 
 
@@ -76,32 +87,48 @@ def latest_value(record: PanelRecord | None) -> float | None:
     return values[-1] if values else None
 
 
-def trace(series: SeriesRecord, index: int) -> dict[str, Any]:
+def legend_of(series: Sequence[SeriesRecord]) -> list[TraceLegend]:
+    """Per-GPU series of several nodes: one legend entry and one colour family per node."""
+    names = [
+        gpu_trace_name(s.labels["node"], s.labels["gpu"]) if s.labels.get("node") and "gpu" in s.labels
+        else series_name(s)
+        for s in series
+    ]  # fmt: skip
+    return plan_legend(names, [split_gpu_name(name) for name in names], _COLORS)
+
+
+def trace(series: SeriesRecord, index: int, entry: TraceLegend | None = None) -> dict[str, Any]:
+    entry = entry or TraceLegend(series_name(series))
+    full = entry.hover_name or "%{fullData.name}"
     return {
         "type": "scatter",
         "mode": "lines",
-        "name": series_name(series),
+        **legend_props(entry),
         "x": [ts * 1000 for ts in series.timestamps],  # ms since epoch: plotly's date axis
         "y": [_finite(v) for v in series.values],
-        "line": {"width": 1.6, "color": _COLORS[index % len(_COLORS)]},
-        "hovertemplate": "%{y}<extra>%{fullData.name}</extra>",
+        "line": {
+            "width": 1.6 if entry.color is None else 1.3,
+            "color": entry.color or _COLORS[index % len(_COLORS)],
+        },
+        "hovertemplate": f"%{{y}}<extra>{full}</extra>",
     }
 
 
 def panel_figure(record: PanelRecord | None, unit: str, theme: Theme) -> dict[str, Any]:
     """The whole figure: autosized to its container, transparent-friendly, no mode bar."""
     series = record.series if record is not None else []
+    legend = legend_of(series)
     return {
-        "data": [trace(s, i) for i, s in enumerate(series)],
+        "data": [trace(s, i, entry) for i, (s, entry) in enumerate(zip(series, legend, strict=True))],
         "layout": {
             "autosize": True,
             "margin": {"l": 48, "r": 12, "t": 8, "b": 28},
             "paper_bgcolor": _PAPER[theme],
             "plot_bgcolor": _PAPER[theme],
             "font": {"color": _TEXT[theme], "size": 12},
-            "showlegend": len(series) > 1,
-            "legend": {"orientation": "h", "y": -0.15, "font": {"size": 11}},
-            "xaxis": {"type": "date", "gridcolor": _GRID[theme], "showline": False},
+            "showlegend": legend_entries(legend) > 1,
+            "legend": LEGEND,
+            "xaxis": {"type": "date", "gridcolor": _GRID[theme], "showline": False, "automargin": True},
             "yaxis": {"gridcolor": _GRID[theme], "zeroline": False, **axis_format(unit)},
             "hovermode": "x unified",
             "uirevision": "embed",

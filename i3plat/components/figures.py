@@ -18,6 +18,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from i3plat.components.figure_style import (
+    hover_extra,
+    legend_entries,
+    legend_props,
+    line_style,
+    plan_legend,
+    split_gpu_name,
+)
+
 Theme = Literal["light", "dark"]
 UIREVISION = "i3plat"
 """Constant, so a user's zoom, pan and hidden traces survive every update of a figure."""
@@ -123,7 +132,7 @@ def to_ms(moments: Sequence[int]) -> list[int]:
 
 
 LEGEND_MAX_TRACES = 8
-"""More lines than this and the legend would crowd out the plot: names stay in the hover."""
+"""More legend entries than this would crowd out the plot: names stay in the hover."""
 
 
 def time_format(span_s: int) -> str:
@@ -132,7 +141,7 @@ def time_format(span_s: int) -> str:
     return "%m-%d %H:%M" if span_s <= 3 * 86_400 else "%m-%d"
 
 
-def base_layout(scale: Scale, theme: Theme, x_range: list[int], traces: int = 1) -> dict[str, Any]:
+def base_layout(scale: Scale, theme: Theme, x_range: list[int], entries: int = 1) -> dict[str, Any]:
     colors = THEMES[theme]
     axis = {"gridcolor": colors["grid"], "linecolor": colors["line"], "zeroline": False,
             "automargin": True}  # fmt: skip
@@ -151,8 +160,17 @@ def base_layout(scale: Scale, theme: Theme, x_range: list[int], traces: int = 1)
         "font": {"family": FONT_FAMILY, "size": 12, "color": colors["font"]},
         "colorway": list(COLORWAY),
         "hovermode": "x unified",
-        "showlegend": 1 < traces <= LEGEND_MAX_TRACES,
-        "legend": {"orientation": "h", "y": -0.15, "x": 0, "font": {"size": 11}},
+        "showlegend": 1 < entries <= LEGEND_MAX_TRACES,
+        "legend": {
+            "orientation": "h",
+            "yref": "container",  # at the bottom, whatever the panel's height
+            "y": 0,
+            "yanchor": "bottom",
+            "x": 0,
+            "font": {"size": 11},
+            "traceorder": "normal",
+            "groupclick": "togglegroup",
+        },
         "xaxis": {
             **axis,
             "type": "date",
@@ -172,15 +190,20 @@ def timeseries_figure(
     *,
     theme: Theme = "light",
 ) -> dict[str, Any]:
-    """One line per name; `rows[i]` holds its raw values on `grid` (see `on_grid`)."""
+    """One line per name; `rows[i]` holds its raw values on `grid` (see `on_grid`).
+
+    Per-GPU traces (`gpu_trace_name`) of several nodes get one legend entry per node; traces
+    keep their order and count whatever the legend does (`site.js` patches them by index).
+    """
     x = to_ms(grid.times())
     hover = f"%{{y:{scale.hoverformat}}}{scale.suffix}"
+    legend = plan_legend(names, [split_gpu_name(name) for name in names], COLORWAY)
     data = [
-        {"type": "scatter", "mode": "lines", "name": name, "x": x, "y": scaled(row, scale),
-         "line": {"width": 1.5}, "hovertemplate": hover, "connectgaps": False}
-        for name, row in zip(names, rows, strict=True)
+        {"type": "scatter", "mode": "lines", **legend_props(entry), "x": x, "y": scaled(row, scale),
+         "line": line_style(entry), "hovertemplate": hover + hover_extra(entry), "connectgaps": False}
+        for entry, row in zip(legend, rows, strict=True)
     ]  # fmt: skip
-    return {"data": data, "layout": base_layout(scale, theme, [x[0], x[-1]], len(data))}
+    return {"data": data, "layout": base_layout(scale, theme, [x[0], x[-1]], legend_entries(legend))}
 
 
 def empty_figure(theme: Theme = "light") -> dict[str, Any]:

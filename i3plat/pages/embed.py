@@ -30,6 +30,7 @@ from i3plat.components.embed_panel import (
     stale_marker,
     status_text,
 )
+from i3plat.components.figure_style import graph_config
 from i3plat.components.log_view import RANGE_TEXT
 from i3plat.karmada_client import InvalidName, validate_name
 from i3plat.promql.errors import PromQLError, QueryInputError
@@ -114,7 +115,7 @@ def layout(
             dcc.Graph(
                 id="embed-graph",
                 figure=panel_figure(None, definition.unit, chosen),
-                config={"displayModeBar": False, "responsive": True},
+                config=graph_config(t.locale, displayModeBar=False, responsive=True),
                 className="embed-graph",
             ),
             html.Div(id="embed-status", className="embed-status"),
