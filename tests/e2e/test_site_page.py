@@ -201,23 +201,81 @@ def test_unknown_and_malformed_sites_are_friendly(page: Page, demo: Demo) -> Non
     expect(page.locator("#site-not-found")).to_be_visible(timeout=30_000)
 
 
-def test_offline_site_shows_unreachable_with_last_data(page: Page, demo: Demo) -> None:
+OFFLINE_SHOTS = ((1366, 768), (1920, 1080))
+PLOTS_FIT_THEIR_CARDS = """() => {
+    const plots = Array.from(document.querySelectorAll('.site-panel .js-plotly-plot'));
+    return plots.length > 0 && plots.every(p => {
+        const svg = p.querySelector('.main-svg');
+        return svg && Math.abs(svg.getBoundingClientRect().width - p.parentElement.clientWidth) < 3;
+    });
+}"""
+"""Plotly redraws at a new size after a debounce: a screenshot before that shows the old one."""
+
+
+def shoot(page: Page, name: str, sizes: tuple[tuple[int, int], ...] = OFFLINE_SHOTS) -> None:
+    """The viewport at each size (what a person sees first), for review with an image viewer."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for width, height in sizes:
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_function(PLOTS_FIT_THEIR_CARDS)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}x{height}.png"), timeout=60_000)
+
+
+def test_offline_site_says_so_once_and_panels_keep_their_last_data(page: Page, demo: Demo) -> None:
+    """One notice under the heading (what, since when, how old); the panels only dim and mark
+    their data; the notice goes when the site is back, without a reload."""
     page.goto(f"{demo.url}/sites/fab-chengdu")
     wait_for_panels(page)
+    expect(page.locator("#site-notice .site-notice")).to_have_count(0)
     assert demo.control.post("/_sim/sites/fab-chengdu/offline").status_code == 200
     try:
-        status = page.locator("#panel-cpu-status .panel-alert")
-        expect(status).to_have_attribute("data-cause", "unreachable", timeout=45_000)
-        expect(status).to_contain_text("站点无法连接")
-        expect(status).to_contain_text("前的数据")
-        expect(page.locator("#panel-gpu-temp-status .panel-alert")).to_have_attribute(
-            "data-cause", "unreachable"
+        notice = page.locator("#site-notice .site-notice")
+        expect(notice).to_have_attribute("data-cause", "unreachable", timeout=45_000)
+        expect(notice).to_have_count(1)
+        expect(notice.locator(".site-notice-head")).to_contain_text(
+            re.compile(r"站点无法连接，自 .+ 起（.+前）")
         )
+        expect(notice).to_contain_text("各面板显示的是最后收到的数据")
+        chips = page.locator(".site-panel .panel-alert[data-scope='site']")
+        expect(chips).to_have_count(PANEL_COUNT, timeout=45_000)
+        expect(page.locator("#panel-cpu-status .panel-alert")).to_have_text("数据未更新")
+        expect(page.locator("#panel-cpu-status .panel-alert")).to_have_attribute("data-cause", "unreachable")
+        expect(page.locator(".site-panel", has_text="站点无法连接")).to_have_count(0)  # not once per panel
+        opacity = page.evaluate("getComputedStyle(document.querySelector('#panel-cpu-graph')).opacity")
+        assert float(opacity) < 0.7, opacity  # the last data, dimmed
         assert len(trace_names(page, "cpu")) == 3  # the last data stays on screen
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "site-page-offline.png"), full_page=True, timeout=60_000)
+        shoot(page, "site-page-offline-zh")
+        page.goto(f"{demo.url}/sites/fab-chengdu?lang=en")
+        wait_for_panels(page)
+        expect(notice.locator(".site-notice-head")).to_contain_text(
+            re.compile(r"Site unreachable since .+ \(.+ ago\)")
+        )
+        expect(page.locator("#panel-cpu-status .panel-alert")).to_have_text("Not updating")
+        shoot(page, "site-page-offline-en")
+        page.goto(f"{demo.url}/sites/fab-chengdu?kiosk=1&lang=zh_CN")  # the big screen: dark
+        wait_for_panels(page)
+        expect(notice).to_have_count(1)
+        shoot(page, "site-page-offline-kiosk", sizes=((1920, 1080),))
+        page.evaluate("window.__sameDocument = true")
     finally:
         assert demo.control.post("/_sim/sites/fab-chengdu/online").status_code == 200
+    expect(page.locator("#site-notice .site-notice")).to_have_count(0, timeout=90_000)  # backoff: ≤ 40 s
+    expect(page.locator(".site-panel .panel-alert[data-scope='site']")).to_have_count(0, timeout=30_000)
+    assert page.evaluate("window.__sameDocument === true")  # no reload
+
+
+def test_a_range_longer_than_the_history_says_where_the_data_begins(page: Page, demo: Demo) -> None:
+    """The demo's Prometheus holds data from yesterday 00:00 UTC on: 7 days show where it starts."""
+    page.goto(f"{demo.url}/sites/fab-suzhou?range=1h&refresh=off")
+    wait_for_panels(page)
+    expect(page.locator(".panel-alert[data-cause='late_start']")).to_have_count(0)
+    page.goto(f"{demo.url}/sites/fab-suzhou?range=7d&refresh=off")
+    status = page.locator("#panel-cpu-status .panel-alert")
+    expect(status).to_have_attribute("data-cause", "late_start", timeout=90_000)
+    expect(status).to_have_text(re.compile(r"^仅有 \d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d\d 起的数据$"))
+    expect(status).to_have_class(re.compile(r"panel-alert-info"))
+    wait_for_span(page, "cpu", 6.5 * 24, 7 * 24 + 0.1)  # the axis still spans the week asked for
+    shoot(page, "site-page-7d-late-start")
 
 
 def panel_traces(page: Page, key: str) -> list[dict[str, Any]]:

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from i3plat.collector.freshness import is_unreachable, panel_is_stale
+from i3plat.collector.freshness import UNREACHABLE_CAUSES, is_unreachable, panel_is_stale
 from i3plat.collector.ondemand import OnDemandRateLimited
 from i3plat.collector.poller import SITE_LEVEL_CAUSES
-from i3plat.collector.records import PanelRecord, SeriesRecord, SiteRecord
+from i3plat.collector.records import Failure, PanelRecord, SeriesRecord, SiteRecord
 from i3plat.collector.standard import LIVE_METRICS, LIVE_WINDOW
+from i3plat.components.figure_style import gpu_trace_name
 from i3plat.components.figures import Grid, on_grid
-from i3plat.components.panels import PanelState
+from i3plat.components.panels import PanelState, SiteOutage
 from i3plat.components.site_controls import SiteView
 from i3plat.promql.errors import QueryInputError
 from i3plat.webctx import Services
@@ -43,7 +45,7 @@ def trace_name(labels: dict[str, str], scope: str, title: str) -> str:
     node = labels.get("node", "")
     if scope == "gpu":
         gpu = labels.get("gpu", "?")
-        return f"{node} · GPU {gpu}" if node else f"GPU {gpu}"
+        return gpu_trace_name(node, gpu) if node else f"GPU {gpu}"  # the legend groups by this name
     return node or title
 
 
@@ -56,25 +58,71 @@ def is_live(view: SiteView, metric: str) -> bool:
     return not view.custom and view.range == LIVE_WINDOW and metric in LIVE_METRICS
 
 
+def site_failure(site: SiteRecord | None) -> Failure | None:
+    """The failure of the site as a whole (its panels were not even asked), or None."""
+    if site is None or site.failure is None:
+        return None
+    if is_unreachable(site) or site.failure.cause in SITE_LEVEL_CAUSES:
+        return site.failure
+    return None
+
+
+def site_outage(site: SiteRecord | None) -> SiteOutage | None:
+    """What the page-level notice says: the site's failure, since when, and the data's age."""
+    failure = site_failure(site)
+    if site is None or failure is None:
+        return None
+    since = site.unreachable_since if site.unreachable_since is not None else failure.at
+    return SiteOutage(failure.cause, since, site.last_success_at, failure.message)
+
+
+def same_outage(own: Failure, whole: Failure) -> bool:
+    """A panel's failure is the site's when the cause is the same (an on-demand query of a site
+    that cannot be reached may time out where the poll was refused: both mean "unreachable")."""
+    return own.cause == whole.cause or {own.cause, whole.cause} <= UNREACHABLE_CAUSES
+
+
+def has_value(value: float | None) -> bool:
+    return value is not None and not math.isnan(value)
+
+
+def first_point(series: Sequence[SeriesRecord]) -> float | None:
+    """The earliest timestamp with a value among the series (None when none has one)."""
+    firsts = [
+        next((ts for ts, value in zip(s.timestamps, s.values, strict=False) if has_value(value)), None)
+        for s in series
+    ]
+    known = [ts for ts in firsts if ts is not None]
+    return min(known) if known else None
+
+
 def state_of(
-    record: PanelRecord | None, site: SiteRecord | None, services: Services, now: float, *, live: bool
+    record: PanelRecord | None,
+    site: SiteRecord | None,
+    poll_interval: float,
+    now: float,
+    *,
+    live: bool,
+    series: Sequence[SeriesRecord] | None = None,
 ) -> PanelState:
+    """The panel's status from its record (`series`: the traces shown, when filtered by node)."""
     if record is None:
         return PanelState("waiting", None, True, False)
-    failure = record.failure
-    if (
-        failure is None
-        and site is not None
-        and site.failure is not None
-        and (is_unreachable(site) or site.failure.cause in SITE_LEVEL_CAUSES)
-    ):
-        failure = site.failure  # the whole site failed: its panels were not even asked
-    stale = panel_is_stale(record, site, services.settings.poll_interval, now, live=live)
-    has_data = any(any(v is not None for v in s.values) for s in record.series)
+    whole = site_failure(site)
+    failure = record.failure or whole  # the whole site failed: its panels were not even asked
+    first = first_point(record.series if series is None else series)
     return PanelState(
-        failure.cause if failure else None, record.fetched_at, stale, has_data,
+        failure.cause if failure else None,
+        record.fetched_at,
+        panel_is_stale(record, site, poll_interval, now, live=live),
+        first is not None,
         failure.message if failure else None,
-    )  # fmt: skip
+        site_wide=failure is not None and whole is not None and same_outage(failure, whole),
+        first_at=first,
+        start=record.start,
+        end=record.end,
+        step=record.step,
+    )
 
 
 def to_panel(
@@ -97,15 +145,13 @@ def load_panel(
     title = definition.title(locale)
     node = view.node if definition.scope != "cluster" else None
     site = services.store.site(view.site)
+    poll_interval = services.settings.poll_interval
     if is_live(view, metric):
         record = services.store.panel(view.site, metric, LIVE_WINDOW)
-        state = state_of(record, site, services, now, live=True)
         if record is None:
-            return PanelData("live", [], [], None, state)
+            return PanelData("live", [], [], None, state_of(None, site, poll_interval, now, live=True))
         series = [s for s in record.series if node is None or s.labels.get("node") == node]
-        if node is not None:
-            has_data = any(any(v is not None for v in s.values) for s in series)
-            state = PanelState(state.cause, state.data_at, state.stale, has_data, state.detail)
+        state = state_of(record, site, poll_interval, now, live=True, series=series)
         return to_panel(record, series, definition.scope, title, "live", state)
     mode = "custom" if view.custom else "ondemand"
     start, end = view.window(now)
@@ -122,7 +168,7 @@ def load_panel(
             time.sleep(max(0.05, exc.retry_after))
         except QueryInputError as exc:
             return PanelData(mode, [], [], None, PanelState("bad_input", None, True, False, str(exc)))
-    state = state_of(record, site, services, now, live=False)
+    state = state_of(record, site, poll_interval, now, live=False)
     return to_panel(record, record.series, definition.scope, title, mode, state)
 
 

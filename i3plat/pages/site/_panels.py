@@ -25,6 +25,7 @@ from i3plat.components.panels import (
     panel_status,
     status_id,
     status_text,
+    status_title,
 )
 from i3plat.components.site_controls import SiteView
 from i3plat.pages.site._data import load_panel, panel_width_points
@@ -65,7 +66,7 @@ def update_panel(
     data = load_panel(
         services, view, spec.metric, max_points=panel_width_points(env.get("width")), now=now, locale=t.locale
     )
-    status = status_text(data.state, t, now)
+    status = f"{status_text(data.state, t, now)}\n{status_title(data.state, t) or ''}"  # text and hover
     status_out = panel_status(data.state, t, now)
     key = view_key(view)
     old = client or {}

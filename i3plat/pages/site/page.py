@@ -25,6 +25,7 @@ from i3plat.components.panels import (
     PANELS,
     data_attrs,
     panel_card,
+    site_notice,
 )
 from i3plat.components.site_controls import (
     ALL_NODES,
@@ -42,6 +43,7 @@ from i3plat.components.site_controls import (
 )
 from i3plat.components.site_list import NODES_DOWN_CLASS, display_state, ready_badge
 from i3plat.karmada_client import InvalidName, validate_name
+from i3plat.pages.site._data import site_outage
 from i3plat.pages.site._panels import delta_id
 from i3plat.pages.site._routing import owner_of
 from i3plat.webctx import current_services, request_translator
@@ -108,7 +110,9 @@ def layout(site: str | None = None, **query: Any) -> Any:
     catalog = services.catalog
     cards = [
         dbc.Col(
-            panel_card(spec, catalog.get(spec.metric).title(t.locale), catalog.get(spec.metric).unit, theme),
+            panel_card(
+                spec, catalog.get(spec.metric).title(t.locale), catalog.get(spec.metric).unit, theme, t.locale
+            ),
             xs=12,
             lg=6,
             xxl=4,
@@ -138,6 +142,7 @@ def layout(site: str | None = None, **query: Any) -> Any:
                 disabled=view.refresh == 0 or view.custom,
             ),
             header,
+            html.Div(id="site-notice", className="site-notice-slot", role="status"),
             site_controls(
                 view,
                 sites,
@@ -284,10 +289,13 @@ def refresh_node_options(_n: int | None, current: dict[str, Any], shown: list[di
 
 @dash.callback(
     Output("site-summary", "children"),
+    Output("site-notice", "children"),
     Input("site-view", "data"),
     Input("site-tick", "n_intervals"),
 )
-def site_summary(current: dict[str, Any], _n: int | None) -> Any:
+def site_summary(current: dict[str, Any], _n: int | None) -> tuple[Any, Any]:
+    """The badge and node counts by the heading, and the one notice of a site that cannot be polled
+    (the panels then only mark their data as old); both follow the page's tick."""
     t = request_translator()
     view = SiteView.from_store(current)
     record = current_services().store.site(view.site)
@@ -301,4 +309,4 @@ def site_summary(current: dict[str, Any], _n: int | None) -> Any:
         )
         down = nodes_not_ready(record.nodes_ready, record.nodes_total)
         parts.append(html.Span(text, className="ms-2 " + (NODES_DOWN_CLASS if down else "site-nodes")))
-    return parts
+    return parts, site_notice(site_outage(record), t, time.time())

@@ -204,7 +204,7 @@ def test_site_callbacks_with_a_custom_range_need_an_engineer(console: Console, w
         "end": 1700003600,
         "refresh": 0,
     }
-    keys = [k for k in server_callbacks(console.app) if k == "site-summary.children"]
+    keys = [k for k in server_callbacks(console.app) if "site-summary.children" in k]  # alone or with others
     assert keys
     body = callback_body(console.app, keys[0], {("site-view", "data"): custom})
     response = post_callback(console.client(who), body)
