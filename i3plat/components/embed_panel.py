@@ -15,6 +15,7 @@ from dash import html
 
 from i3plat.collector.records import PanelRecord, SeriesRecord
 from i3plat.components.figure_style import (
+    BOTTOM_LEGEND,
     TraceLegend,
     gpu_trace_name,
     legend_entries,
@@ -31,9 +32,6 @@ THEMES: tuple[Theme, ...] = ("light", "dark", "transparent")
 _COLORS = ("#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#06b6d4", "#ec4899", "#84cc16")
 _TEXT = {"light": "#212529", "dark": "#dee2e6", "transparent": "#6c757d"}
 _GRID = {"light": "rgba(0,0,0,.08)", "dark": "rgba(255,255,255,.12)", "transparent": "rgba(128,128,128,.25)"}
-LEGEND = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "font": {"size": 11},
-          "traceorder": "normal", "groupclick": "togglegroup"}  # fmt: skip
-"""Below the plot at the frame's bottom, however tall the portal makes the frame."""
 _PAPER = {"light": "#ffffff", "dark": "#1b1e23", "transparent": "rgba(0,0,0,0)"}
 
 
@@ -127,7 +125,7 @@ def panel_figure(record: PanelRecord | None, unit: str, theme: Theme) -> dict[st
             "plot_bgcolor": _PAPER[theme],
             "font": {"color": _TEXT[theme], "size": 12},
             "showlegend": legend_entries(legend) > 1,
-            "legend": LEGEND,
+            "legend": BOTTOM_LEGEND,
             "xaxis": {"type": "date", "gridcolor": _GRID[theme], "showline": False, "automargin": True},
             "yaxis": {"gridcolor": _GRID[theme], "zeroline": False, **axis_format(unit)},
             "hovermode": "x unified",

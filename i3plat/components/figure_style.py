@@ -19,6 +19,13 @@ from i3plat.components.plotly_locales import PLOTLY_LOCALES
 if TYPE_CHECKING:
     from dash import dcc
 
+BOTTOM_LEGEND: dict[str, Any] = {
+    "orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
+    "font": {"size": 11}, "traceorder": "normal", "groupclick": "togglegroup",
+}  # fmt: skip
+"""Below the plot at the frame's bottom whatever its height; a click on a node's entry toggles
+its whole group of GPUs."""
+
 GPU_NAME = re.compile(r"^(?P<node>.+) · (?P<gpu>GPU \S+)$")
 SHADE_SPREAD = 0.14
 """How far (HLS lightness) a node's lightest and darkest GPU lines stray from its colour."""

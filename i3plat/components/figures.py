@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from i3plat.components.figure_style import (
+    BOTTOM_LEGEND,
     hover_extra,
     legend_entries,
     legend_props,
@@ -161,16 +162,7 @@ def base_layout(scale: Scale, theme: Theme, x_range: list[int], entries: int = 1
         "colorway": list(COLORWAY),
         "hovermode": "x unified",
         "showlegend": 1 < entries <= LEGEND_MAX_TRACES,
-        "legend": {
-            "orientation": "h",
-            "yref": "container",  # at the bottom, whatever the panel's height
-            "y": 0,
-            "yanchor": "bottom",
-            "x": 0,
-            "font": {"size": 11},
-            "traceorder": "normal",
-            "groupclick": "togglegroup",
-        },
+        "legend": BOTTOM_LEGEND,
         "xaxis": {
             **axis,
             "type": "date",
